@@ -1,0 +1,153 @@
+/**
+ * Working the retry queue: claim what is due, deliver it again under the group
+ * lock, and reschedule, complete or give up.
+ */
+import { DateTime, Duration, Effect, Option, Schedule } from "effect"
+import { deliverScrobble, notifyPermanentFailure } from "./Broadcast.js"
+import { FamilyScrobbleConfig } from "./Config.js"
+import { GroupStore } from "./GroupStore.js"
+import { withGroupLock } from "./Locks.js"
+import { mediaTitle } from "./MediaRef.js"
+import { raiseNotification } from "./Notifications.js"
+import type { RetryItem } from "./RetryItem.js"
+import { nextRetryAt } from "./RetryPolicy.js"
+import { RetryQueue } from "./RetryQueue.js"
+
+/** What one pass over the queue did. */
+export interface RetryRunReport {
+  readonly claimed: number
+  readonly delivered: number
+  readonly rescheduled: number
+  readonly permanentlyFailed: number
+  readonly dropped: number
+}
+
+type ItemResult = "delivered" | "rescheduled" | "permanentlyFailed" | "dropped"
+
+const retryItem = (item: RetryItem) =>
+  Effect.gen(function* () {
+    const queue = yield* RetryQueue
+    const store = yield* GroupStore
+    const settings = yield* FamilyScrobbleConfig
+    const title = mediaTitle(item.media)
+    const attempts = item.attempts + 1
+
+    const member = yield* store.findMember(item.memberId)
+    if (Option.isNone(member)) {
+      yield* queue.complete(item.id)
+      yield* Effect.logInfo("retry dropped: the member was removed")
+      return "dropped" satisfies ItemResult
+    }
+    const giveUp = (error: string, notify: boolean) =>
+      Effect.gen(function* () {
+        const now = yield* DateTime.now
+        yield* queue.markPermanentFailure(item.id, attempts, error, now)
+        if (notify) yield* notifyPermanentFailure(member.value, title, error)
+        yield* Effect.logError("scrobble permanently failed").pipe(Effect.annotateLogs({ error, attempts }))
+        return "permanentlyFailed" satisfies ItemResult
+      })
+    if (!member.value.isAuthorized) return yield* giveUp(`the member is ${member.value.status}`, false)
+
+    const result = yield* deliverScrobble(member.value, item)
+    switch (result._tag) {
+      case "Delivered":
+        yield* queue.complete(item.id)
+        yield* queue.dropSuperseded(item.memberId, item.mediaKey, item.eventAt, item.recordsPlay)
+        yield* Effect.logInfo("retry delivered").pipe(
+          Effect.annotateLogs({ attempts, trakt_action: result.traktAction })
+        )
+        return "delivered" satisfies ItemResult
+      case "Retryable": {
+        const now = yield* DateTime.now
+        const next = nextRetryAt(now, attempts, result.notBefore, settings)
+        if (Option.isNone(next)) return yield* giveUp(result.error, true)
+        yield* queue.reschedule(item.id, attempts, next.value, result.error, now)
+        yield* Effect.logWarning("retry failed, rescheduled").pipe(
+          Effect.annotateLogs({
+            error: result.error,
+            attempts,
+            next_attempt_at: DateTime.formatIso(next.value)
+          })
+        )
+        return "rescheduled" satisfies ItemResult
+      }
+      case "TokenExpired":
+        return yield* giveUp(`Trakt authorization expired: ${result.error}`, false)
+      case "NeedsAttention":
+        yield* raiseNotification({
+          groupId: item.groupId,
+          memberId: item.memberId,
+          kind: "member_needs_attention",
+          message: `Scrobbles to ${member.value.label}'s Trakt account are refused: ${result.error}.`,
+          once: true
+        })
+        return yield* giveUp(result.error, false)
+      case "Rejected":
+        yield* queue.complete(item.id)
+        yield* Effect.logWarning("retry dropped: Trakt rejected it").pipe(
+          Effect.annotateLogs({ error: result.error, status: result.status })
+        )
+        return "dropped" satisfies ItemResult
+    }
+  }).pipe(
+    Effect.annotateLogs({
+      event_id: item.eventId,
+      media_title: mediaTitle(item.media),
+      member_id: item.memberId,
+      retry_item_id: item.id
+    })
+  )
+
+/**
+ * One pass: claim up to `limit` due items and retry them. Groups are worked on
+ * concurrently; items of one group one after the other, oldest event first,
+ * under the group lock.
+ */
+export const processDueRetries = (
+  options: { readonly limit?: number; readonly lease?: Duration.DurationInput } = {}
+) =>
+  Effect.gen(function* () {
+    const queue = yield* RetryQueue
+    const now = yield* DateTime.now
+    const lease = Duration.decode(options.lease ?? Duration.minutes(5))
+    const items = yield* queue.claimDue(now, options.limit ?? 100, DateTime.addDuration(now, lease))
+    const byGroup = new Map<RetryItem["groupId"], Array<RetryItem>>()
+    for (const item of items) {
+      const list = byGroup.get(item.groupId)
+      if (list === undefined) byGroup.set(item.groupId, [item])
+      else list.push(item)
+    }
+    const results = yield* Effect.forEach(
+      byGroup,
+      ([groupId, groupItems]) =>
+        withGroupLock(groupId)(
+          Effect.forEach(groupItems, (item) =>
+            retryItem(item).pipe(Effect.onInterrupt(() => queue.release(item.id)))
+          )
+        ),
+      { concurrency: 8 }
+    )
+    const flat = results.flat()
+    const count = (kind: ItemResult) => flat.filter((r) => r === kind).length
+    const report: RetryRunReport = {
+      claimed: items.length,
+      delivered: count("delivered"),
+      rescheduled: count("rescheduled"),
+      permanentlyFailed: count("permanentlyFailed"),
+      dropped: count("dropped")
+    }
+    return report
+  })
+
+/**
+ * Work the queue forever: a pass every `pollInterval` (default 1 s). Interrupt
+ * the fiber to stop; an item being retried at that moment is released.
+ */
+export const runRetryWorker = (
+  options: { readonly pollInterval?: Duration.DurationInput; readonly limit?: number } = {}
+) =>
+  processDueRetries(options.limit === undefined ? {} : { limit: options.limit }).pipe(
+    Effect.catchAllDefect((defect) => Effect.logError("retry pass failed", defect)),
+    Effect.repeat(Schedule.spaced(options.pollInterval ?? Duration.seconds(1))),
+    Effect.asVoid
+  )

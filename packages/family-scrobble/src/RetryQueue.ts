@@ -1,0 +1,77 @@
+/**
+ * Port: the durable queue of scrobbles that could not be delivered yet.
+ *
+ * Superseding: for one (member, media) pair only the newest action matters, with
+ * one exception: a stop that records a play is kept until it is delivered or a
+ * newer play supersedes it. So a stale `start` is never replayed after a `stop`,
+ * and a watch is never lost to a later `start`.
+ */
+import { Context, type DateTime, type Effect } from "effect"
+import type { FamilyGroupId, GroupMemberId, RetryItemId } from "./Ids.js"
+import type { RetryItem } from "./RetryItem.js"
+
+export interface QueueDepth {
+  readonly queued: number
+  readonly retrying: number
+  readonly permanentFailure: number
+}
+
+export interface RetryQueueService {
+  /**
+   * Add an item, first dropping what it supersedes: pending items of the same pair
+   * with an earlier `eventAt` (plays only if the new item records a play too).
+   */
+  readonly enqueue: (item: RetryItem) => Effect.Effect<void>
+  /**
+   * Claim up to `limit` pending items due at `now`, oldest event first. A claimed
+   * item is not handed out again until it is completed, rescheduled, failed,
+   * released, or its lease (`leaseUntil`) has passed.
+   */
+  readonly claimDue: (
+    now: DateTime.Utc,
+    limit: number,
+    leaseUntil: DateTime.Utc
+  ) => Effect.Effect<ReadonlyArray<RetryItem>>
+  /** Delivered (or dropped for good): remove the item. */
+  readonly complete: (id: RetryItemId) => Effect.Effect<void>
+  /** A retry failed and another is allowed: record it and schedule the next. */
+  readonly reschedule: (
+    id: RetryItemId,
+    attempts: number,
+    nextAttemptAt: DateTime.Utc,
+    lastError: string,
+    at: DateTime.Utc
+  ) => Effect.Effect<void>
+  /** No retry is left: keep the item as `permanent_failure` for the admin. */
+  readonly markPermanentFailure: (
+    id: RetryItemId,
+    attempts: number,
+    lastError: string,
+    at: DateTime.Utc
+  ) => Effect.Effect<void>
+  /** Give a claimed item back untouched (shutdown). */
+  readonly release: (id: RetryItemId) => Effect.Effect<void>
+  /**
+   * An action for the pair was delivered: drop the pending items it supersedes
+   * (those with an earlier `eventAt`; plays only if `deliveredRecordsPlay`).
+   * Returns how many were dropped.
+   */
+  readonly dropSuperseded: (
+    memberId: GroupMemberId,
+    mediaKey: string,
+    eventAt: DateTime.Utc,
+    deliveredRecordsPlay: boolean
+  ) => Effect.Effect<number>
+  /** A member was removed: drop all their items. Returns how many. */
+  readonly removeForMember: (memberId: GroupMemberId) => Effect.Effect<number>
+  /** A group was deleted: drop all its items. */
+  readonly removeForGroup: (groupId: FamilyGroupId) => Effect.Effect<number>
+  readonly depth: (groupId: FamilyGroupId) => Effect.Effect<QueueDepth>
+  /** Every item of a group, pending and failed, oldest event first. */
+  readonly list: (groupId: FamilyGroupId) => Effect.Effect<ReadonlyArray<RetryItem>>
+}
+
+export class RetryQueue extends Context.Tag("@org/family-scrobble/RetryQueue")<
+  RetryQueue,
+  RetryQueueService
+>() {}

@@ -1,0 +1,92 @@
+/**
+ * A `RetryQueue` in a JavaScript Map, with leases like the durable one.
+ */
+import { DateTime, Effect, Layer } from "effect"
+import type { RetryItemId } from "../Ids.js"
+import { RetryItem } from "../RetryItem.js"
+import { type QueueDepth, RetryQueue, type RetryQueueService } from "../RetryQueue.js"
+
+export const makeRetryQueueInMemory = (): RetryQueueService => {
+  const items = new Map<RetryItemId, RetryItem>()
+  const leases = new Map<RetryItemId, number>()
+  const pending = (item: RetryItem) => item.status !== "permanent_failure"
+  const byEvent = (a: RetryItem, b: RetryItem) =>
+    a.eventAt.epochMillis - b.eventAt.epochMillis || a.createdAt.epochMillis - b.createdAt.epochMillis
+  const set = (id: RetryItemId, change: Partial<ConstructorParameters<typeof RetryItem>[0]>) => {
+    const item = items.get(id)
+    if (item !== undefined) items.set(id, new RetryItem({ ...item, ...change }))
+    leases.delete(id)
+  }
+  const dropWhere = (predicate: (item: RetryItem) => boolean) => {
+    let dropped = 0
+    for (const [id, item] of items) {
+      if (predicate(item)) {
+        items.delete(id)
+        leases.delete(id)
+        dropped++
+      }
+    }
+    return dropped
+  }
+  const supersedes =
+    (memberId: string, mediaKey: string, eventAt: number, recordsPlay: boolean) => (item: RetryItem) =>
+      pending(item) &&
+      item.memberId === memberId &&
+      item.mediaKey === mediaKey &&
+      item.eventAt.epochMillis < eventAt &&
+      (recordsPlay || !item.recordsPlay)
+
+  return {
+    enqueue: (item) =>
+      Effect.sync(() => {
+        dropWhere(supersedes(item.memberId, item.mediaKey, item.eventAt.epochMillis, item.recordsPlay))
+        items.set(item.id, item)
+      }),
+    claimDue: (now, limit, leaseUntil) =>
+      Effect.sync(() => {
+        const due = [...items.values()]
+          .filter(
+            (item) =>
+              pending(item) &&
+              item.nextAttemptAt.epochMillis <= now.epochMillis &&
+              (leases.get(item.id) ?? Number.NEGATIVE_INFINITY) <= now.epochMillis
+          )
+          .sort(byEvent)
+          .slice(0, Math.max(0, limit))
+        for (const item of due) leases.set(item.id, leaseUntil.epochMillis)
+        return due
+      }),
+    complete: (id) =>
+      Effect.sync(() => {
+        items.delete(id)
+        leases.delete(id)
+      }),
+    reschedule: (id, attempts, nextAttemptAt, lastError, at) =>
+      Effect.sync(() => set(id, { attempts, nextAttemptAt, lastError, status: "retrying", updatedAt: at })),
+    markPermanentFailure: (id, attempts, lastError, at) =>
+      Effect.sync(() => set(id, { attempts, lastError, status: "permanent_failure", updatedAt: at })),
+    release: (id) => Effect.sync(() => void leases.delete(id)),
+    dropSuperseded: (memberId, mediaKey, eventAt, deliveredRecordsPlay) =>
+      Effect.sync(() =>
+        dropWhere(supersedes(memberId, mediaKey, DateTime.toEpochMillis(eventAt), deliveredRecordsPlay))
+      ),
+    removeForMember: (memberId) => Effect.sync(() => dropWhere((item) => item.memberId === memberId)),
+    removeForGroup: (groupId) => Effect.sync(() => dropWhere((item) => item.groupId === groupId)),
+    depth: (groupId) =>
+      Effect.sync(() => {
+        const depth = { queued: 0, retrying: 0, permanentFailure: 0 }
+        for (const item of items.values()) {
+          if (item.groupId !== groupId) continue
+          if (item.status === "queued") depth.queued++
+          else if (item.status === "retrying") depth.retrying++
+          else depth.permanentFailure++
+        }
+        return depth satisfies QueueDepth
+      }),
+    list: (groupId) =>
+      Effect.sync(() => [...items.values()].filter((item) => item.groupId === groupId).sort(byEvent))
+  }
+}
+
+/** A fresh, empty in-memory retry queue. */
+export const RetryQueueInMemory: Layer.Layer<RetryQueue> = Layer.sync(RetryQueue, makeRetryQueueInMemory)

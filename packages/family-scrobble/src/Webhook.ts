@@ -42,7 +42,8 @@ export const handlePlaybackEvent = (
 ) =>
   Effect.gen(function* () {
     const group = yield* findGroupOrFail(groupId)
-    const eventId = EventId.make(options.eventId ?? (yield* randomUuid))
+    // (No `yield*` inside `??`: the CommonJS build cannot transform it.)
+    const eventId = EventId.make(options.eventId === undefined ? yield* randomUuid : options.eventId)
     const base = { eventId, groupId: group.id }
     const annotate = Effect.annotateLogs({ event_id: eventId })
 

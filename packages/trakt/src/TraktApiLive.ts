@@ -100,7 +100,8 @@ export const makeTraktApi = (config: ResolvedTraktConfig, dispatcher: Dispatcher
           attempt.pipe(
             Effect.catchIf(
               (failure) => failure._tag === "TraktHttpFailure" && failure.status === 404,
-              () => send(form)
+              // Trakt counted the 404 against the member's one-POST-per-second limit.
+              () => Effect.zipRight(Effect.sleep(config.postInterval), send(form))
             )
           ),
         send(first)

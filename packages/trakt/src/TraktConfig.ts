@@ -26,6 +26,11 @@ export interface TraktConfig {
   readonly requestTimeout?: Duration.DurationInput
   /** Keep-alive connections per host. Default 64. */
   readonly connectionsPerHost?: number
+  /**
+   * Wait before sending an episode again in another form after a 404: Trakt
+   * counts every POST against a user's one-per-second limit. Default 1 s.
+   */
+  readonly postInterval?: Duration.DurationInput
 }
 
 export interface ResolvedTraktConfig {
@@ -39,6 +44,7 @@ export interface ResolvedTraktConfig {
   readonly appDate: string
   readonly requestTimeout: Duration.Duration
   readonly connectionsPerHost: number
+  readonly postInterval: Duration.Duration
 }
 
 const trimSlash = (url: string) => url.replace(/\/+$/, "")
@@ -53,7 +59,8 @@ export const resolveTraktConfig = (config: TraktConfig): ResolvedTraktConfig => 
   appVersion: config.appVersion ?? "0.1.0",
   appDate: config.appDate ?? "2026-11-22",
   requestTimeout: Duration.decode(config.requestTimeout ?? Duration.seconds(10)),
-  connectionsPerHost: config.connectionsPerHost ?? 64
+  connectionsPerHost: config.connectionsPerHost ?? 64,
+  postInterval: Duration.decode(config.postInterval ?? Duration.seconds(1))
 })
 
 /**

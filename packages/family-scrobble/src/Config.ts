@@ -41,7 +41,11 @@ export interface FamilySettings {
    * hung member can hold up the next webhook of the group. Default 15 s.
    */
   readonly deliveryTimeout: Duration.Duration
-  /** Minimum spacing of one member's POSTs to Trakt (Trakt allows one per second per user). Default 1 s. */
+  /**
+   * Minimum spacing of one member's POSTs to Trakt. Trakt allows one per second
+   * per user, counted when requests arrive; the default 1.2 s leaves 200 ms for
+   * network jitter, so two paced requests never arrive less than a second apart.
+   */
   readonly minPostInterval: Duration.Duration
   /** Upper bound of the refresh-ahead margin. Default 1 hour. */
   readonly tokenRefreshMaxMargin: Duration.Duration
@@ -70,7 +74,7 @@ export const defaultSettings: FamilySettings = {
   retryBaseDelay: Duration.seconds(30),
   retryMaxAttempts: 5,
   deliveryTimeout: Duration.seconds(15),
-  minPostInterval: Duration.seconds(1),
+  minPostInterval: Duration.millis(1200),
   tokenRefreshMaxMargin: Duration.hours(1),
   tokenRefreshMarginFraction: 0.1,
   oauthStateTtl: Duration.minutes(30),

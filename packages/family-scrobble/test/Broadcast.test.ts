@@ -113,16 +113,16 @@ describe("broadcast", () => {
     }).pipe(Effect.provide(FamilyScrobbleTest()))
   )
 
-  it.effect("refreshes the token once on a 401 and delivers, paced a second later", () =>
+  it.effect("refreshes the token once on a 401 and delivers, paced 1.2 s later", () =>
     Effect.gen(function* () {
       const trakt = yield* TestTrakt
       const { group } = yield* setupFamily("tv", family)
       yield* trakt.expireAccessTokens("bob")
-      const report = yield* handleOver(group.id, play, Duration.seconds(1))
+      const report = yield* handleOver(group.id, play, Duration.millis(1200))
       expect(tags(report)).toEqual({ alice: "Delivered", bob: "Delivered", carol: "Delivered" })
       expect((yield* trakt.scrobbles("bob")).map((s) => [s.at, s.outcome])).toEqual([
         [0, "401"],
-        [1000, "start"]
+        [1200, "start"]
       ])
       expect(yield* trakt.refreshCount("bob")).toBe(1)
     }).pipe(Effect.provide(FamilyScrobbleTest()))
@@ -193,7 +193,7 @@ describe("broadcast", () => {
     }).pipe(Effect.provide(FamilyScrobbleTest()))
   )
 
-  it.effect("paces each member's POSTs at least a second apart", () =>
+  it.effect("paces each member's POSTs 1.2 s apart (Trakt's second plus jitter margin)", () =>
     Effect.gen(function* () {
       const trakt = yield* TestTrakt
       const { group } = yield* setupFamily("tv", ["x", "y"])
@@ -207,7 +207,7 @@ describe("broadcast", () => {
       for (const name of ["x", "y"]) {
         expect((yield* trakt.scrobbles(name)).map((s) => [s.action, s.at])).toEqual([
           ["start", 0],
-          ["stop", 1000]
+          ["stop", 1200]
         ])
       }
     }).pipe(Effect.provide(FamilyScrobbleTest()))

@@ -507,16 +507,16 @@ ${["client_id", "redirect_uri", "state"]
     const body = parseJsonBody(await readBody(req))
     const fault = takeFault(username, "scrobble")
     if (fault !== undefined) return applyFault(req, res, fault)
+    // Trakt counts POSTs as they arrive, before any work (the latency) is done.
+    const arrival = Date.now()
+    const last = lastPost.get(username)
+    if (postInterval > 0) lastPost.set(username, arrival)
     await sleep(globalLatency + (latencies.get(username) ?? 0))
-    const now = Date.now()
-    if (postInterval > 0) {
-      const last = lastPost.get(username)
-      if (last !== undefined && now - last < postInterval) {
-        const wait = Math.max(1, Math.ceil((postInterval - (now - last)) / 1000))
-        return applyFault(req, res, { status: 429, retryAfterSeconds: wait })
-      }
-      lastPost.set(username, now)
+    if (postInterval > 0 && last !== undefined && arrival - last < postInterval) {
+      const wait = Math.max(1, Math.ceil((postInterval - (arrival - last)) / 1000))
+      return applyFault(req, res, { status: 429, retryAfterSeconds: wait })
     }
+    const now = Date.now()
     const item = validItem(body)
     if (item === undefined)
       throw new HttpError(400, {

@@ -71,8 +71,7 @@ export const deliverScrobble = (member: GroupMember, scrobble: Scrobble) =>
     const trakt = yield* TraktApi
     const pacer = yield* MemberPacer
     const post = (tokens: TraktTokens) =>
-      pacer.acquire(member.id).pipe(
-        Effect.zipRight(trakt.scrobble({ accessToken: tokens.accessToken, ...scrobble })),
+      pacer.paced(member.id, trakt.scrobble({ accessToken: tokens.accessToken, ...scrobble })).pipe(
         Effect.map(
           (accepted): DeliveryResult => ({
             _tag: "Delivered",

@@ -12,6 +12,13 @@ import { FamilyScrobbleConfig } from "./Config.js"
 export interface MemberPacerService {
   /** Wait for the member's next slot and take it. */
   readonly acquire: (memberId: string) => Effect.Effect<void>
+  /**
+   * Run one exchange with Trakt in the member's next slot. The slot after it
+   * starts no earlier than `minPostInterval` after this one ends, so slow answers
+   * (and any extra POST the exchange made, such as a second form of an episode
+   * after a 404) never bring two of the member's POSTs closer than the interval.
+   */
+  readonly paced: <A, E, R>(memberId: string, exchange: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
 export class MemberPacer extends Context.Tag("@org/family-scrobble/MemberPacer")<
@@ -23,19 +30,30 @@ export class MemberPacer extends Context.Tag("@org/family-scrobble/MemberPacer")
 
 export const makeMemberPacer = (): MemberPacerService => {
   const nextSlot = new Map<string, number>()
+  const acquire = (memberId: string) =>
+    Effect.gen(function* () {
+      const settings = yield* FamilyScrobbleConfig
+      const interval = Duration.toMillis(settings.minPostInterval)
+      if (interval <= 0) return
+      const now = yield* Clock.currentTimeMillis
+      const slot = Math.max(now, nextSlot.get(memberId) ?? now)
+      nextSlot.set(memberId, slot + interval)
+      if (nextSlot.size > 10_000) {
+        for (const [key, at] of nextSlot) if (at <= now) nextSlot.delete(key)
+      }
+      if (slot > now) yield* Effect.sleep(Duration.millis(slot - now))
+    })
+  const pushBack = (memberId: string) =>
+    Effect.gen(function* () {
+      const settings = yield* FamilyScrobbleConfig
+      const interval = Duration.toMillis(settings.minPostInterval)
+      if (interval <= 0) return
+      const ended = yield* Clock.currentTimeMillis
+      nextSlot.set(memberId, Math.max(nextSlot.get(memberId) ?? 0, ended + interval))
+    })
   return {
-    acquire: (memberId) =>
-      Effect.gen(function* () {
-        const settings = yield* FamilyScrobbleConfig
-        const interval = Duration.toMillis(settings.minPostInterval)
-        if (interval <= 0) return
-        const now = yield* Clock.currentTimeMillis
-        const slot = Math.max(now, nextSlot.get(memberId) ?? now)
-        nextSlot.set(memberId, slot + interval)
-        if (nextSlot.size > 10_000) {
-          for (const [key, at] of nextSlot) if (at <= now) nextSlot.delete(key)
-        }
-        if (slot > now) yield* Effect.sleep(Duration.millis(slot - now))
-      })
+    acquire,
+    paced: (memberId, exchange) =>
+      Effect.zipRight(acquire(memberId), Effect.ensuring(exchange, pushBack(memberId)))
   }
 }

@@ -5,6 +5,7 @@
 import { DateTime, Duration, Effect, Option, Schedule } from "effect"
 import { deliverScrobble, notifyPermanentFailure } from "./Broadcast.js"
 import { FamilyScrobbleConfig } from "./Config.js"
+import type { GroupMember } from "./GroupMember.js"
 import { GroupStore } from "./GroupStore.js"
 import { withGroupLock } from "./Locks.js"
 import { mediaTitle } from "./MediaRef.js"
@@ -28,8 +29,6 @@ const retryItem = (item: RetryItem) =>
   Effect.gen(function* () {
     const queue = yield* RetryQueue
     const store = yield* GroupStore
-    const settings = yield* FamilyScrobbleConfig
-    const title = mediaTitle(item.media)
     const attempts = item.attempts + 1
 
     const member = yield* store.findMember(item.memberId)
@@ -38,17 +37,34 @@ const retryItem = (item: RetryItem) =>
       yield* Effect.logInfo("retry dropped: the member was removed")
       return "dropped" satisfies ItemResult
     }
+    return yield* retryFoundItem(item, member.value, attempts).pipe(
+      Effect.annotateLogs({ member_username: member.value.displayName })
+    )
+  }).pipe(
+    Effect.annotateLogs({
+      event_id: item.eventId,
+      media_title: mediaTitle(item.media),
+      member_id: item.memberId,
+      retry_item_id: item.id
+    })
+  )
+
+const retryFoundItem = (item: RetryItem, found: GroupMember, attempts: number) =>
+  Effect.gen(function* () {
+    const queue = yield* RetryQueue
+    const settings = yield* FamilyScrobbleConfig
+    const title = mediaTitle(item.media)
     const giveUp = (error: string, notify: boolean) =>
       Effect.gen(function* () {
         const now = yield* DateTime.now
         yield* queue.markPermanentFailure(item.id, attempts, error, now)
-        if (notify) yield* notifyPermanentFailure(member.value, title, error)
+        if (notify) yield* notifyPermanentFailure(found, title, error)
         yield* Effect.logError("scrobble permanently failed").pipe(Effect.annotateLogs({ error, attempts }))
         return "permanentlyFailed" satisfies ItemResult
       })
-    if (!member.value.isAuthorized) return yield* giveUp(`the member is ${member.value.status}`, false)
+    if (!found.isAuthorized) return yield* giveUp(`the member is ${found.status}`, false)
 
-    const result = yield* deliverScrobble(member.value, item)
+    const result = yield* deliverScrobble(found, item)
     switch (result._tag) {
       case "Delivered":
         yield* queue.complete(item.id)
@@ -78,7 +94,7 @@ const retryItem = (item: RetryItem) =>
           groupId: item.groupId,
           memberId: item.memberId,
           kind: "member_needs_attention",
-          message: `Scrobbles to ${member.value.label}'s Trakt account are refused: ${result.error}.`,
+          message: `Scrobbles to ${found.label}'s Trakt account are refused: ${result.error}.`,
           once: true
         })
         return yield* giveUp(result.error, false)
@@ -89,14 +105,7 @@ const retryItem = (item: RetryItem) =>
         )
         return "dropped" satisfies ItemResult
     }
-  }).pipe(
-    Effect.annotateLogs({
-      event_id: item.eventId,
-      media_title: mediaTitle(item.media),
-      member_id: item.memberId,
-      retry_item_id: item.id
-    })
-  )
+  })
 
 /**
  * One pass: claim up to `limit` due items and retry them. Groups are worked on
@@ -144,9 +153,16 @@ export const processDueRetries = (
  * the fiber to stop; an item being retried at that moment is released.
  */
 export const runRetryWorker = (
-  options: { readonly pollInterval?: Duration.DurationInput; readonly limit?: number } = {}
+  options: {
+    readonly pollInterval?: Duration.DurationInput
+    readonly limit?: number
+    readonly lease?: Duration.DurationInput
+  } = {}
 ) =>
-  processDueRetries(options.limit === undefined ? {} : { limit: options.limit }).pipe(
+  processDueRetries({
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+    ...(options.lease === undefined ? {} : { lease: options.lease })
+  }).pipe(
     Effect.catchAllDefect((defect) => Effect.logError("retry pass failed", defect)),
     Effect.repeat(Schedule.spaced(options.pollInterval ?? Duration.seconds(1))),
     Effect.asVoid

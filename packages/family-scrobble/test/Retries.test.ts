@@ -10,7 +10,7 @@ import {
   traktHttpFailure
 } from "../src/index.js"
 import { FamilyScrobbleTest, TestTrakt } from "../src/testing.js"
-import { heatMetadata, plexEvent, setupFamily } from "./helpers.js"
+import { captureLogs, heatMetadata, plexEvent, setupFamily } from "./helpers.js"
 
 const play = plexEvent("media.play", "tv", heatMetadata, 0)
 const pauseAt = (percent: number) =>
@@ -207,6 +207,26 @@ describe("retry queue", () => {
       const now = yield* DateTime.now
       const again = yield* queue.claimDue(now, 10, DateTime.addDuration(now, Duration.minutes(5)))
       expect(again.map((i) => i.action)).toEqual(["start"])
+    }).pipe(Effect.provide(FamilyScrobbleTest()))
+  )
+
+  it.effect("every retry log line names the event, the member and the media", () =>
+    Effect.gen(function* () {
+      const trakt = yield* TestTrakt
+      const { group } = yield* setupFamily("tv", ["alice"])
+      yield* trakt.fail("alice", traktHttpFailure(503), { times: 2 })
+      yield* handle(group.id)
+      yield* TestClock.adjust(Duration.seconds(30))
+      const { logs } = yield* captureLogs(processDueRetries())
+      yield* TestClock.adjust(Duration.seconds(60))
+      const second = yield* captureLogs(processDueRetries())
+      const lines = [...logs, ...second.logs].filter((l) => l.message.startsWith("retry"))
+      expect(lines.map((l) => l.message)).toEqual(["retry failed, rescheduled", "retry delivered"])
+      for (const line of lines) {
+        expect(line.annotations).toMatchObject({ member_username: "alice", media_title: "Heat (1995)" })
+        expect(line.annotations.event_id).toBeTypeOf("string")
+      }
+      expect(lines[0]?.annotations.error).toMatch(/503/)
     }).pipe(Effect.provide(FamilyScrobbleTest()))
   )
 })

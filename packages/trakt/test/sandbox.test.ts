@@ -138,6 +138,8 @@ describe("Trakt sandbox", () => {
       await fetch(`${sandbox.url}/_sandbox/scrobbles?username=remote`)
     ).json()) as Array<unknown>
     expect(listed).toHaveLength(1)
+    expect((await fetch(`${sandbox.url}/_sandbox/nothing`)).status).toBe(404)
+    expect((await fetch(`${sandbox.url}/_sandbox/reset`)).status).toBe(405)
     expect((await control("reset", {})).status).toBe(204)
     expect(sandbox.scrobbles()).toHaveLength(0)
     // Reset forgets tokens too.

@@ -616,6 +616,8 @@ ${["client_id", "redirect_uri", "state"]
     const user = url.searchParams.get("username") ?? undefined
     if (req.method === "GET" && action === "scrobbles") return send(res, 200, sandbox.scrobbles(user))
     if (req.method === "GET" && action === "plays") return send(res, 200, sandbox.plays(user))
+    const actions = ["faults", "clear-faults", "latency", "expire", "reset"]
+    if (!actions.includes(action)) throw new HttpError(404, { error: "not_found" })
     if (req.method !== "POST") throw new HttpError(405, { error: "method_not_allowed" })
     const body = parseJsonBody((await readBody(req)) || "{}")
     const name = typeof body.username === "string" ? body.username : undefined

@@ -67,6 +67,24 @@ const fromFailure = (failure: TraktFailure): DeliveryResult => {
  * `DeliveryResult`.
  */
 export const deliverScrobble = (member: GroupMember, scrobble: Scrobble) =>
+  Effect.flatMap(FamilyScrobbleConfig, (settings) =>
+    attemptDelivery(member, scrobble).pipe(
+      Effect.timeoutTo({
+        duration: settings.deliveryTimeout,
+        onTimeout: () => deliveryTimedOut(settings.deliveryTimeout),
+        onSuccess: (result) => result
+      })
+    )
+  )
+
+const deliveryTimedOut = (timeout: Duration.Duration): DeliveryResult => ({
+  _tag: "Retryable",
+  error: `delivery took longer than ${Duration.format(timeout)}`,
+  notBefore: Option.none()
+})
+
+/** `deliverScrobble` without its deadline: a broadcast sets one deadline for all its members. */
+const attemptDelivery = (member: GroupMember, scrobble: Scrobble) =>
   Effect.gen(function* () {
     const trakt = yield* TraktApi
     const pacer = yield* MemberPacer
@@ -103,20 +121,6 @@ export const deliverScrobble = (member: GroupMember, scrobble: Scrobble) =>
       TokenRefreshUnavailable: (error): Effect.Effect<DeliveryResult> =>
         Effect.succeed({ _tag: "Retryable", error: error.message, notBefore: Option.none() })
     }),
-    (delivery) =>
-      Effect.flatMap(FamilyScrobbleConfig, (settings) =>
-        delivery.pipe(
-          Effect.timeoutTo({
-            duration: settings.deliveryTimeout,
-            onTimeout: (): DeliveryResult => ({
-              _tag: "Retryable",
-              error: `delivery took longer than ${Duration.format(settings.deliveryTimeout)}`,
-              notBefore: Option.none()
-            }),
-            onSuccess: (result) => result
-          })
-        )
-      ),
     // A bug in one member's delivery must not cost the others theirs, nor lose the scrobble.
     Effect.catchAllDefect((defect) =>
       Effect.logError("delivery failed unexpectedly", defect).pipe(
@@ -190,17 +194,17 @@ const notifyNeedsAttention = (member: GroupMember, error: string) =>
     once: true
   })
 
-/** Deliver to one member and act on the result: queue, notify, supersede. */
-const deliverToMember = (
+/** Act on one member's delivery result: queue, notify, supersede, log. */
+const actOnDelivery = (
   member: GroupMember,
   command: ScrobbleCommand,
-  context: { readonly eventId: EventId; readonly eventAt: DateTime.Utc }
+  context: { readonly eventId: EventId; readonly eventAt: DateTime.Utc },
+  result: DeliveryResult
 ) =>
   Effect.gen(function* () {
     const queue = yield* RetryQueue
     const settings = yield* FamilyScrobbleConfig
     const ref = memberRef(member)
-    const result = yield* deliverScrobble(member, command)
     switch (result._tag) {
       case "Delivered": {
         yield* queue.dropSuperseded(
@@ -290,28 +294,50 @@ export const broadcastScrobble = (
 ) =>
   Effect.gen(function* () {
     const store = yield* GroupStore
+    const settings = yield* FamilyScrobbleConfig
     const members = yield* store.listMembers(group.id)
-    const outcomes = yield* Effect.forEach(
-      members,
-      (member): Effect.Effect<MemberOutcome, never, BroadcastRequirements> =>
-        member.isAuthorized
-          ? deliverToMember(member, command, context)
-          : Effect.succeed({
-              _tag: "Skipped",
-              member: memberRef(member),
-              reason: `the member is ${member.status}`
-            }),
-      { concurrency: "unbounded" }
-    )
+    // Every member's delivery at once, under one deadline for all (they start together).
+    // Each member acts on its own result as soon as it has one (a failure is queued at
+    // once); acting is uninterruptible, so the deadline never cuts a member in half.
+    const outcomes = new Map<GroupMember["id"], MemberOutcome>()
+    const act = (member: GroupMember, result: DeliveryResult) =>
+      actOnDelivery(member, command, context, result).pipe(
+        Effect.tap((outcome) => Effect.sync(() => outcomes.set(member.id, outcome))),
+        Effect.annotateLogs({ member_username: member.displayName }),
+        Effect.uninterruptible
+      )
+    const authorized = members.filter((member) => member.isAuthorized)
+    // Every member's delivery at once, under one deadline for all (they start together).
+    yield* Effect.forEach(
+      authorized,
+      (member) =>
+        attemptDelivery(member, command).pipe(
+          Effect.annotateLogs({ member_username: member.displayName }),
+          Effect.flatMap((result) => act(member, result))
+        ),
+      { concurrency: "unbounded", discard: true }
+    ).pipe(Effect.timeoutTo({ duration: settings.deliveryTimeout, onTimeout: () => {}, onSuccess: () => {} }))
+    for (const member of authorized) {
+      if (!outcomes.has(member.id)) yield* act(member, deliveryTimedOut(settings.deliveryTimeout))
+    }
     const report: BroadcastReport = {
       eventId: context.eventId,
       action: command.action,
       progress: command.progress,
       title: command.title,
-      members: outcomes
+      members: members.map(
+        (member): MemberOutcome =>
+          outcomes.get(member.id) ?? {
+            _tag: "Skipped",
+            member: memberRef(member),
+            reason: `the member is ${member.status}`
+          }
+      )
     }
     return report
   }).pipe(Effect.annotateLogs({ event_id: context.eventId, media_title: command.title }))
 
 /** Everything a broadcast needs from its environment. */
-export type BroadcastRequirements = Effect.Effect.Context<ReturnType<typeof deliverToMember>>
+export type BroadcastRequirements =
+  | Effect.Effect.Context<ReturnType<typeof actOnDelivery>>
+  | Effect.Effect.Context<ReturnType<typeof attemptDelivery>>

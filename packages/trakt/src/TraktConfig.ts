@@ -24,7 +24,7 @@ export interface TraktConfig {
   readonly appDate?: string
   /** Longest a request may take, connection included. Default 10 s. */
   readonly requestTimeout?: Duration.DurationInput
-  /** Keep-alive connections per host. Default 64. */
+  /** Keep-alive connections per host: one per member of the largest broadcast. Default 128. */
   readonly connectionsPerHost?: number
   /**
    * Wait before sending an episode again in another form after a 404: Trakt
@@ -59,7 +59,7 @@ export const resolveTraktConfig = (config: TraktConfig): ResolvedTraktConfig => 
   appVersion: config.appVersion ?? "0.1.0",
   appDate: config.appDate ?? "2026-11-22",
   requestTimeout: Duration.decode(config.requestTimeout ?? Duration.seconds(10)),
-  connectionsPerHost: config.connectionsPerHost ?? 64,
+  connectionsPerHost: config.connectionsPerHost ?? 128,
   postInterval: Duration.decode(config.postInterval ?? Duration.seconds(1))
 })
 

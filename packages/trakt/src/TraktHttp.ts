@@ -66,7 +66,7 @@ const toNetworkFailure = (error: unknown, timeout: Duration.Duration): TraktFail
   ) {
     return new TraktNetworkFailure({ reason: "timeout", detail: error.code })
   }
-  if (error instanceof Error && error.name === "AbortError") {
+  if (error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError")) {
     return new TraktNetworkFailure({
       reason: "timeout",
       detail: `no answer within ${Duration.format(timeout)}`
@@ -88,7 +88,10 @@ export const traktRequest = (
   request: TraktRequest
 ): Effect.Effect<TraktResponse, TraktFailure> =>
   Effect.tryPromise({
-    try: async (signal) => {
+    try: async (interrupted) => {
+      // The request's deadline is an abort signal rather than an Effect timeout:
+      // one timer per request, and no extra fibers per member in a broadcast.
+      const signal = AbortSignal.any([interrupted, AbortSignal.timeout(Duration.toMillis(config.requestTimeout))])
       const headers: Record<string, string> = {
         "content-type": "application/json",
         "trakt-api-version": "2",
@@ -130,14 +133,6 @@ export const traktRequest = (
     },
     catch: (error) => toNetworkFailure(error, config.requestTimeout)
   }).pipe(
-    Effect.timeoutFail({
-      duration: config.requestTimeout,
-      onTimeout: () =>
-        new TraktNetworkFailure({
-          reason: "timeout",
-          detail: `no answer within ${Duration.format(config.requestTimeout)}`
-        })
-    }),
     Effect.flatMap((answer) => {
       const json = parseJson(answer.text)
       const retryAfterSeconds = parseRetryAfter(answer.retryAfter, Date.now())

@@ -91,7 +91,10 @@ export const traktRequest = (
     try: async (interrupted) => {
       // The request's deadline is an abort signal rather than an Effect timeout:
       // one timer per request, and no extra fibers per member in a broadcast.
-      const signal = AbortSignal.any([interrupted, AbortSignal.timeout(Duration.toMillis(config.requestTimeout))])
+      const signal = AbortSignal.any([
+        interrupted,
+        AbortSignal.timeout(Duration.toMillis(config.requestTimeout))
+      ])
       const headers: Record<string, string> = {
         "content-type": "application/json",
         "trakt-api-version": "2",

@@ -81,6 +81,17 @@ const toNetworkFailure = (error: unknown, timeout: Duration.Duration): TraktFail
   return new TraktNetworkFailure({ reason: "connection", detail: code })
 }
 
+/** `signal`, also aborted after `ms` (`AbortSignal.any` is Node ≥ 20.3; engines allow any 20). */
+const withDeadline = (signal: AbortSignal, ms: number): AbortSignal => {
+  const deadline = AbortSignal.timeout(ms)
+  if (typeof AbortSignal.any === "function") return AbortSignal.any([signal, deadline])
+  const controller = new AbortController()
+  const abort = (source: AbortSignal) => () => controller.abort(source.reason)
+  signal.addEventListener("abort", abort(signal), { once: true })
+  deadline.addEventListener("abort", abort(deadline), { once: true })
+  return controller.signal
+}
+
 /** Send one request; non-2xx answers are `TraktHttpFailure`, no answer is `TraktNetworkFailure`. */
 export const traktRequest = (
   dispatcher: Dispatcher,
@@ -91,10 +102,7 @@ export const traktRequest = (
     try: async (interrupted) => {
       // The request's deadline is an abort signal rather than an Effect timeout:
       // one timer per request, and no extra fibers per member in a broadcast.
-      const signal = AbortSignal.any([
-        interrupted,
-        AbortSignal.timeout(Duration.toMillis(config.requestTimeout))
-      ])
+      const signal = withDeadline(interrupted, Duration.toMillis(config.requestTimeout))
       const headers: Record<string, string> = {
         "content-type": "application/json",
         "trakt-api-version": "2",

@@ -14,7 +14,8 @@ export class GroupNotFound extends Schema.TaggedError<GroupNotFound>()("GroupNot
 }
 
 export class MemberNotFound extends Schema.TaggedError<MemberNotFound>()("MemberNotFound", {
-  groupId: FamilyGroupId,
+  /** Absent when only the member id was known (the member is gone, with its group). */
+  groupId: Schema.optional(FamilyGroupId),
   memberId: Schema.String
 }) {
   override get message(): string {

@@ -89,8 +89,7 @@ export const makeGroupStoreInMemory = (): GroupStoreService => {
     authorizeMember: (memberId, traktUsername, tokens, at) =>
       Effect.suspend((): Effect.Effect<void, DuplicateTraktAccount | MemberNotFound> => {
         const member = members.get(memberId)
-        if (member === undefined)
-          return Effect.fail(new MemberNotFound({ groupId: "" as FamilyGroupId, memberId }))
+        if (member === undefined) return Effect.fail(new MemberNotFound({ memberId }))
         const key = normalizeTraktUsername(traktUsername)
         const taken = membersOf(member.groupId).some(
           (m) => m.id !== memberId && Option.exists(m.traktUsername, (u) => normalizeTraktUsername(u) === key)

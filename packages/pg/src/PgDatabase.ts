@@ -1,0 +1,78 @@
+/**
+ * The database connection: a Postgres server at a URL, or embedded PGlite
+ * (WASM Postgres persisted to a directory) served over the wire protocol on
+ * loopback, so that `@effect/sql-pg` and every query run unchanged on both.
+ */
+
+import { mkdir } from "node:fs/promises"
+import type { SqlClient, SqlError } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { PGlite } from "@electric-sql/pglite"
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
+import { Data, Effect, Layer, Redacted } from "effect"
+
+/** The embedded database could not start (unwritable directory, a corrupt data directory, …). */
+export class EmbeddedDatabaseError extends Data.TaggedError("EmbeddedDatabaseError")<{
+  readonly message: string
+  readonly cause: unknown
+}> {}
+
+export interface EmbeddedOptions {
+  /** Where PGlite keeps its files; omit for an in-memory database (gone at exit). */
+  readonly dataDir?: string
+}
+
+/** Connections of the embedded server, and of the pool in front of it (must not exceed it). */
+const EMBEDDED_SERVER_CONNECTIONS = 8
+const EMBEDDED_POOL = 4
+
+/** PGlite, served on a free loopback port for the life of the scope; returns its URL. */
+export const startEmbeddedPostgres = (options: EmbeddedOptions = {}) =>
+  Effect.gen(function* () {
+    const db = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true })
+          return await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir })
+        },
+        catch: (cause) =>
+          new EmbeddedDatabaseError({
+            message: `the embedded database could not start in ${options.dataDir ?? "memory"}: ${String(cause)}`,
+            cause
+          })
+      }),
+      (db) => Effect.promise(() => db.close())
+    )
+    const server = yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const server = new PGLiteSocketServer({
+          db,
+          host: "127.0.0.1",
+          port: 0,
+          maxConnections: EMBEDDED_SERVER_CONNECTIONS
+        })
+        await server.start()
+        return server
+      }),
+      (server) => Effect.promise(() => server.stop())
+    )
+    return `postgres://postgres@${server.getServerConn()}/postgres`
+  })
+
+export const PgDatabase = {
+  /** A Postgres server, e.g. `postgres://user:pass@host:5432/db`. */
+  layerUrl: (url: string): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError.SqlError> =>
+    PgClient.layer({ url: Redacted.make(url), applicationName: "org-media-sdk" }),
+  /**
+   * Embedded PGlite: one process only (it is a single Postgres session; advisory
+   * locks do not exclude between its connections).
+   */
+  layerEmbedded: (
+    options: EmbeddedOptions = {}
+  ): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError.SqlError | EmbeddedDatabaseError> =>
+    Layer.unwrapScoped(
+      Effect.map(startEmbeddedPostgres(options), (url) =>
+        PgClient.layer({ url: Redacted.make(url), maxConnections: EMBEDDED_POOL })
+      )
+    )
+}

@@ -1,0 +1,15 @@
+/**
+ * `@org/pg`: PostgreSQL for the SDK. Migrations, the family-scrobble stores on
+ * `@effect/sql-pg`, OAuth tokens encrypted at rest, and embedded PGlite as the
+ * default database.
+ *
+ * This release provides the group store; the retry queue, notifications,
+ * OAuth states and telemetry on Postgres follow.
+ *
+ * @packageDocumentation
+ */
+export * from "./Migrations.js"
+export * from "./PgDatabase.js"
+export * from "./PgGroupStore.js"
+export * from "./PgStoreConfig.js"
+export * from "./TokenCipher.js"

@@ -1,0 +1,87 @@
+/**
+ * The stores under test, three ways: in memory (the reference), on the Postgres
+ * server (`TEST_DATABASE_URL`, default the local server's `test` database), and
+ * on embedded PGlite. Each Postgres run gets its own schema, dropped afterwards.
+ */
+import { randomBytes } from "node:crypto"
+import { connect } from "node:net"
+import { SqlClient } from "@effect/sql"
+import type { GroupStore } from "@org/family-scrobble"
+import { GroupStoreInMemory } from "@org/family-scrobble/testing"
+import { Effect, Layer, Redacted } from "effect"
+import { runMigrations } from "../src/Migrations.js"
+import { PgDatabase } from "../src/PgDatabase.js"
+import { PgGroupStore } from "../src/PgGroupStore.js"
+import { PgStoreConfig } from "../src/PgStoreConfig.js"
+import { makeTokenCipher } from "../src/TokenCipher.js"
+
+const explicitUrl = process.env.TEST_DATABASE_URL
+export const testDatabaseUrl = explicitUrl ?? "postgres://postgres@127.0.0.1:5432/test"
+
+/**
+ * Whether the server run takes place: always when `TEST_DATABASE_URL` is set (CI
+ * sets it, and a server that is down then fails the run); otherwise when the
+ * local server answers. A machine with only Node has no server: PGlite still runs.
+ */
+const serverAvailable =
+  explicitUrl !== undefined ||
+  (await new Promise<boolean>((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port: 5432, timeout: 1000 })
+    socket.once("connect", () => resolve(true))
+    socket.once("error", () => resolve(false))
+    socket.once("timeout", () => resolve(false))
+  }).then((ok) => {
+    if (!ok)
+      process.stderr.write(
+        "No PostgreSQL server on 127.0.0.1:5432 and no TEST_DATABASE_URL: the store contract runs on memory and PGlite only.\n"
+      )
+    return ok
+  }))
+
+export const testCipher = makeTokenCipher({
+  current: "k1",
+  keys: { k1: Redacted.make(new Uint8Array(randomBytes(32))) }
+})
+
+export interface StoreTarget {
+  readonly name: string
+  readonly postgres: boolean
+  readonly layer: Layer.Layer<GroupStore | SqlClient.SqlClient | PgStoreConfig>
+}
+
+/** A throwaway schema, migrated on start and dropped at the end. */
+const migratedSchema = (schema: string) =>
+  Layer.scopedDiscard(
+    Effect.acquireRelease(runMigrations({ schema }).pipe(Effect.orDie), () =>
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP SCHEMA ${sql(schema)} CASCADE`).pipe(
+        Effect.ignore
+      )
+    )
+  )
+
+const pgTarget = (name: string, database: Layer.Layer<SqlClient.SqlClient, unknown>): StoreTarget => {
+  const schema = `t_${randomBytes(6).toString("hex")}`
+  const config = PgStoreConfig.layer({ schema })
+  const stores = PgGroupStore.layer(testCipher).pipe(Layer.provide(config))
+  return {
+    name,
+    postgres: true,
+    layer: Layer.mergeAll(stores, config).pipe(
+      Layer.provideMerge(migratedSchema(schema)),
+      Layer.provideMerge(Layer.orDie(database))
+    )
+  }
+}
+
+/** A SqlClient that fails every query: stands in where the memory target has no database. */
+const noDatabase = Layer.succeed(SqlClient.SqlClient, {} as SqlClient.SqlClient)
+
+export const storeTargets = (): ReadonlyArray<StoreTarget> => [
+  {
+    name: "in memory",
+    postgres: false,
+    layer: Layer.mergeAll(GroupStoreInMemory, noDatabase, PgStoreConfig.layer())
+  },
+  ...(serverAvailable ? [pgTarget("postgres server", PgDatabase.layerUrl(testDatabaseUrl))] : []),
+  pgTarget("embedded PGlite", PgDatabase.layerEmbedded())
+]

@@ -8,6 +8,7 @@
  *
  * @packageDocumentation
  */
+export * from "./FamilyScrobblePg.js"
 export * from "./Migrations.js"
 export * from "./PgDatabase.js"
 export * from "./PgGroupStore.js"

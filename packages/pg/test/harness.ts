@@ -6,12 +6,18 @@
 import { randomBytes } from "node:crypto"
 import { connect } from "node:net"
 import { SqlClient } from "@effect/sql"
-import type { GroupStore } from "@org/family-scrobble"
-import { GroupStoreInMemory } from "@org/family-scrobble/testing"
+import type { GroupStore, Notifications, OAuthStates, RetryQueue, Telemetry } from "@org/family-scrobble"
+import {
+  GroupStoreInMemory,
+  NotificationsInMemory,
+  OAuthStatesInMemory,
+  RetryQueueInMemory,
+  TelemetryInMemory
+} from "@org/family-scrobble/testing"
 import { Effect, Layer, Redacted } from "effect"
+import { FamilyScrobblePg } from "../src/FamilyScrobblePg.js"
 import { runMigrations } from "../src/Migrations.js"
 import { PgDatabase } from "../src/PgDatabase.js"
-import { PgGroupStore } from "../src/PgGroupStore.js"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
 import { makeTokenCipher } from "../src/TokenCipher.js"
 
@@ -43,10 +49,22 @@ export const testCipher = makeTokenCipher({
   keys: { k1: Redacted.make(new Uint8Array(randomBytes(32))) }
 })
 
+/** Every store port; in memory, those not yet on Postgres come from memory too. */
+export type Stores = GroupStore | Notifications | OAuthStates | Telemetry | RetryQueue
+
+/** The in-memory stores for the ports `FamilyScrobblePg` does not provide yet. */
+const notYetOnPostgres = Layer.mergeAll(
+  NotificationsInMemory,
+  OAuthStatesInMemory,
+  TelemetryInMemory,
+  RetryQueueInMemory
+)
+
 export interface StoreTarget {
   readonly name: string
   readonly postgres: boolean
-  readonly layer: Layer.Layer<GroupStore | SqlClient.SqlClient | PgStoreConfig>
+  /** The store ports under test; on Postgres also its `SqlClient` and schema, for raw checks. */
+  readonly layer: Layer.Layer<Stores | SqlClient.SqlClient | PgStoreConfig>
 }
 
 /** A throwaway schema, migrated on start and dropped at the end. */
@@ -62,7 +80,9 @@ const migratedSchema = (schema: string) =>
 const pgTarget = (name: string, database: Layer.Layer<SqlClient.SqlClient, unknown>): StoreTarget => {
   const schema = `t_${randomBytes(6).toString("hex")}`
   const config = PgStoreConfig.layer({ schema })
-  const stores = PgGroupStore.layer(testCipher).pipe(Layer.provide(config))
+  const stores = Layer.merge(FamilyScrobblePg.stores({ cipher: testCipher }), notYetOnPostgres).pipe(
+    Layer.provide(config)
+  )
   return {
     name,
     postgres: true,
@@ -80,7 +100,7 @@ export const storeTargets = (): ReadonlyArray<StoreTarget> => [
   {
     name: "in memory",
     postgres: false,
-    layer: Layer.mergeAll(GroupStoreInMemory, noDatabase, PgStoreConfig.layer())
+    layer: Layer.mergeAll(GroupStoreInMemory, notYetOnPostgres, noDatabase, PgStoreConfig.layer())
   },
   ...(serverAvailable ? [pgTarget("postgres server", PgDatabase.layerUrl(testDatabaseUrl))] : []),
   pgTarget("embedded PGlite", PgDatabase.layerEmbedded())

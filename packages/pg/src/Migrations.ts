@@ -119,8 +119,40 @@ const initial = (schema: string) =>
         WHERE used_at IS NULL AND revoked_at IS NULL AND abandon_reported_at IS NULL`
   })
 
+/** Named locks with a lease, held by no connection (see `PgLocks`). */
+const locks = (schema: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE ${sql(`${schema}.locks`)} (
+        key text PRIMARY KEY,
+        owner uuid NOT NULL,
+        locked_until timestamptz NOT NULL
+      )`
+  })
+
+/**
+ * Notifications list newest first: by `created_at`, then by order of insertion
+ * for notices of the same millisecond (`position`, as group members have).
+ */
+const notificationOrder = (schema: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const s = (name: string) => sql(`${schema}.${name}`)
+    yield* sql`ALTER TABLE ${s("notifications")} ADD COLUMN position bigserial NOT NULL`
+    yield* sql`
+      CREATE INDEX notifications_group_order_idx
+        ON ${s("notifications")} (group_id, created_at DESC, position DESC)`
+    yield* sql`DROP INDEX ${s("notifications_group_idx")}`
+  })
+
 /** The migrations of a schema, in order. */
-export const migrationsFor = (schema: string) => Migrator.fromRecord({ "0001_initial": initial(schema) })
+export const migrationsFor = (schema: string) =>
+  Migrator.fromRecord({
+    "0001_initial": initial(schema),
+    "0002_locks": locks(schema),
+    "0003_notification_order": notificationOrder(schema)
+  })
 
 /**
  * Bring the schema up to date: create it if needed, then apply every migration

@@ -53,12 +53,6 @@ export const testCipher = makeTokenCipher({
 export type Stores = GroupStore | Notifications | OAuthStates | Telemetry | RetryQueue
 
 /** The in-memory stores for the ports `FamilyScrobblePg` does not provide yet. */
-const notYetOnPostgres = Layer.mergeAll(
-  NotificationsInMemory,
-  OAuthStatesInMemory,
-  TelemetryInMemory,
-  RetryQueueInMemory
-)
 
 export interface StoreTarget {
   readonly name: string
@@ -80,9 +74,7 @@ const migratedSchema = (schema: string) =>
 const pgTarget = (name: string, database: Layer.Layer<SqlClient.SqlClient, unknown>): StoreTarget => {
   const schema = `t_${randomBytes(6).toString("hex")}`
   const config = PgStoreConfig.layer({ schema })
-  const stores = Layer.merge(FamilyScrobblePg.stores({ cipher: testCipher }), notYetOnPostgres).pipe(
-    Layer.provide(config)
-  )
+  const stores = FamilyScrobblePg.stores({ cipher: testCipher }).pipe(Layer.provide(config))
   return {
     name,
     postgres: true,
@@ -100,7 +92,15 @@ export const storeTargets = (): ReadonlyArray<StoreTarget> => [
   {
     name: "in memory",
     postgres: false,
-    layer: Layer.mergeAll(GroupStoreInMemory, notYetOnPostgres, noDatabase, PgStoreConfig.layer())
+    layer: Layer.mergeAll(
+      GroupStoreInMemory,
+      NotificationsInMemory,
+      OAuthStatesInMemory,
+      TelemetryInMemory,
+      RetryQueueInMemory,
+      noDatabase,
+      PgStoreConfig.layer()
+    )
   },
   ...(serverAvailable ? [pgTarget("postgres server", PgDatabase.layerUrl(testDatabaseUrl))] : []),
   pgTarget("embedded PGlite", PgDatabase.layerEmbedded())

@@ -1,0 +1,210 @@
+/**
+ * The durable retry queue: the `RetryQueue` port on Postgres.
+ *
+ * Workers claim due items in batches with `FOR UPDATE SKIP LOCKED` and a lease
+ * (`locked_until`): concurrent workers never claim the same item, and the items
+ * of a worker that died come back once its lease has passed. Delivery is
+ * therefore at least once: an item whose worker delivered it and died before
+ * completing it is delivered again after the lease. Trakt makes that harmless —
+ * a repeated finish inside its window answers 409, which the domain counts as
+ * delivered, and a repeated start or pause only restates the playback state.
+ *
+ * Enqueueing drops, in the same statement, the pending items the new one
+ * supersedes, so a stale `start` is never replayed after a newer action.
+ */
+import { SqlClient } from "@effect/sql"
+import {
+  EventId,
+  type FamilyGroupId,
+  type GroupMemberId,
+  MediaRef,
+  type QueueDepth,
+  RetryItem,
+  type RetryItemId,
+  RetryQueue,
+  type RetryQueueService,
+  type RetryStatus,
+  type ScrobbleAction,
+  toProgress
+} from "@org/family-scrobble"
+import { DateTime, Effect, Layer, Schema } from "effect"
+import { PgStoreConfig } from "./PgStoreConfig.js"
+
+interface ItemRow {
+  readonly id: string
+  readonly group_id: string
+  readonly member_id: string
+  readonly event_id: string
+  readonly action: ScrobbleAction
+  readonly media: unknown
+  readonly media_key: string
+  readonly progress: number
+  readonly attempts: number
+  readonly status: RetryStatus
+  readonly event_at: Date
+  readonly next_attempt_at: Date
+  readonly last_error: string
+  readonly created_at: Date
+  readonly updated_at: Date
+}
+
+const encodeMedia = Schema.encodeSync(MediaRef)
+const decodeMedia = Schema.decodeUnknownSync(MediaRef)
+
+const toItem = (row: ItemRow) =>
+  new RetryItem({
+    id: row.id as RetryItemId,
+    groupId: row.group_id as FamilyGroupId,
+    memberId: row.member_id as GroupMemberId,
+    eventId: EventId.make(row.event_id),
+    action: row.action,
+    media: decodeMedia(typeof row.media === "string" ? JSON.parse(row.media) : row.media),
+    mediaKey: row.media_key,
+    progress: toProgress(Number(row.progress)),
+    attempts: row.attempts,
+    status: row.status,
+    eventAt: DateTime.unsafeMake(row.event_at),
+    nextAttemptAt: DateTime.unsafeMake(row.next_attempt_at),
+    lastError: row.last_error,
+    createdAt: DateTime.unsafeMake(row.created_at),
+    updatedAt: DateTime.unsafeMake(row.updated_at)
+  })
+
+const byEvent = (a: RetryItem, b: RetryItem) =>
+  a.eventAt.epochMillis - b.eventAt.epochMillis || a.createdAt.epochMillis - b.createdAt.epochMillis
+
+const toDate = (value: DateTime.DateTime) => DateTime.toDate(value)
+
+export const makePgRetryQueue = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const { schema } = yield* PgStoreConfig
+  const items = sql(`${schema}.retry_queue_items`)
+  const columns = sql`id, group_id, member_id, event_id, action, media, media_key, progress, attempts, status,
+    event_at, next_attempt_at, last_error, created_at, updated_at`
+
+  /** Pending items of the pair older than `eventAt`; plays only when the newer one records a play. */
+  const supersededBy = (memberId: string, mediaKey: string, eventAt: Date, recordsPlay: boolean) =>
+    sql`member_id = ${memberId} AND media_key = ${mediaKey} AND event_at < ${eventAt}
+      AND status <> 'permanent_failure' AND (${recordsPlay} OR NOT records_play)`
+
+  const service: RetryQueueService = {
+    enqueue: (item) =>
+      sql`
+        WITH superseded AS (
+          DELETE FROM ${items}
+          WHERE ${supersededBy(item.memberId, item.mediaKey, toDate(item.eventAt), item.recordsPlay)}
+        )
+        INSERT INTO ${items} ${sql.insert({
+          id: item.id,
+          group_id: item.groupId,
+          member_id: item.memberId,
+          event_id: item.eventId,
+          action: item.action,
+          media: JSON.stringify(encodeMedia(item.media)),
+          media_key: item.mediaKey,
+          progress: item.progress,
+          records_play: item.recordsPlay,
+          attempts: item.attempts,
+          status: item.status,
+          event_at: toDate(item.eventAt),
+          next_attempt_at: toDate(item.nextAttemptAt),
+          last_error: item.lastError,
+          created_at: toDate(item.createdAt),
+          updated_at: toDate(item.updatedAt)
+        })}`.pipe(Effect.asVoid, Effect.orDie),
+
+    claimDue: (now, limit, leaseUntil) =>
+      limit <= 0
+        ? Effect.succeed([])
+        : sql<ItemRow>`
+            UPDATE ${items} SET locked_until = ${toDate(leaseUntil)}
+            WHERE id IN (
+              SELECT id FROM ${items}
+              WHERE status <> 'permanent_failure' AND next_attempt_at <= ${toDate(now)}
+                AND (locked_until IS NULL OR locked_until <= ${toDate(now)})
+              ORDER BY event_at, created_at
+              LIMIT ${limit}
+              FOR UPDATE SKIP LOCKED
+            )
+            RETURNING ${columns}`.pipe(
+            Effect.map((rows) => rows.map(toItem).sort(byEvent)),
+            Effect.orDie
+          ),
+
+    complete: (id) => sql`DELETE FROM ${items} WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
+
+    reschedule: (id, attempts, nextAttemptAt, lastError, at) =>
+      sql`
+        UPDATE ${items} SET ${sql.update({
+          attempts,
+          next_attempt_at: toDate(nextAttemptAt),
+          last_error: lastError,
+          status: "retrying",
+          updated_at: toDate(at),
+          locked_until: null
+        })}
+        WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
+
+    markPermanentFailure: (id, attempts, lastError, at) =>
+      sql`
+        UPDATE ${items} SET ${sql.update({
+          attempts,
+          last_error: lastError,
+          status: "permanent_failure",
+          updated_at: toDate(at),
+          locked_until: null
+        })}
+        WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
+
+    release: (id) =>
+      sql`UPDATE ${items} SET locked_until = NULL WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
+
+    dropSuperseded: (memberId, mediaKey, eventAt, deliveredRecordsPlay) =>
+      sql`
+        DELETE FROM ${items} WHERE ${supersededBy(memberId, mediaKey, toDate(eventAt), deliveredRecordsPlay)}
+        RETURNING id`.pipe(
+        Effect.map((rows) => rows.length),
+        Effect.orDie
+      ),
+
+    removeForMember: (memberId) =>
+      sql`DELETE FROM ${items} WHERE member_id = ${memberId} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length),
+        Effect.orDie
+      ),
+
+    removeForGroup: (groupId) =>
+      sql`DELETE FROM ${items} WHERE group_id = ${groupId} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length),
+        Effect.orDie
+      ),
+
+    depth: (groupId) =>
+      sql<{ status: RetryStatus; n: string }>`
+        SELECT status, count(*) AS n FROM ${items} WHERE group_id = ${groupId} GROUP BY status`.pipe(
+        Effect.map((rows) => {
+          const count = (status: RetryStatus) => Number(rows.find((r) => r.status === status)?.n ?? 0)
+          const depth: QueueDepth = {
+            queued: count("queued"),
+            retrying: count("retrying"),
+            permanentFailure: count("permanent_failure")
+          }
+          return depth
+        }),
+        Effect.orDie
+      ),
+
+    list: (groupId) =>
+      sql<ItemRow>`
+        SELECT ${columns} FROM ${items} WHERE group_id = ${groupId}
+        ORDER BY event_at, created_at`.pipe(
+        Effect.map((rows) => rows.map(toItem)),
+        Effect.orDie
+      )
+  }
+  return service
+})
+
+export const PgRetryQueue = {
+  layer: Layer.effect(RetryQueue, makePgRetryQueue)
+}

@@ -3,8 +3,8 @@
  * `@effect/sql-pg`, OAuth tokens encrypted at rest, and embedded PGlite as the
  * default database.
  *
- * This release provides the group store; the retry queue, notifications,
- * OAuth states and telemetry on Postgres follow.
+ * Every store port of @org/family-scrobble, cross-process group locks and
+ * `FamilyScrobblePg.layer`, which provides them all.
  *
  * @packageDocumentation
  */
@@ -12,8 +12,10 @@ export * from "./FamilyScrobblePg.js"
 export * from "./Migrations.js"
 export * from "./PgDatabase.js"
 export * from "./PgGroupStore.js"
+export * from "./PgLocks.js"
 export * from "./PgNotifications.js"
 export * from "./PgOAuthStates.js"
+export * from "./PgRetryQueue.js"
 export * from "./PgStoreConfig.js"
 export * from "./PgTelemetry.js"
 export * from "./TokenCipher.js"

@@ -105,3 +105,22 @@ export const storeTargets = (): ReadonlyArray<StoreTarget> => [
   ...(serverAvailable ? [pgTarget("postgres server", PgDatabase.layerUrl(testDatabaseUrl))] : []),
   pgTarget("embedded PGlite", PgDatabase.layerEmbedded())
 ]
+
+/** The databases the Postgres suites run on: the server (when there is one) and PGlite. */
+export const databases = (): ReadonlyArray<{
+  readonly name: string
+  readonly layer: Layer.Layer<SqlClient.SqlClient>
+}> => [
+  ...(serverAvailable
+    ? [{ name: "postgres server", layer: Layer.orDie(PgDatabase.layerUrl(testDatabaseUrl)) }]
+    : []),
+  { name: "embedded PGlite", layer: Layer.orDie(PgDatabase.layerEmbedded()) }
+]
+
+/** A fresh schema name for one suite; drop it with `dropSchema`. */
+export const freshSchema = () => `t_${randomBytes(6).toString("hex")}`
+
+export const dropSchema = (schema: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP SCHEMA IF EXISTS ${sql(schema)} CASCADE`).pipe(
+    Effect.ignore
+  )

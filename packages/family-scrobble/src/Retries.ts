@@ -2,7 +2,7 @@
  * Working the retry queue: claim what is due, deliver it again under the group
  * lock, and reschedule, complete or give up.
  */
-import { DateTime, Duration, Effect, Option, Schedule } from "effect"
+import { DateTime, Duration, Effect, Option } from "effect"
 import { deliverScrobble, notifyPermanentFailure } from "./Broadcast.js"
 import { FamilyScrobbleConfig } from "./Config.js"
 import type { GroupMember } from "./GroupMember.js"
@@ -126,15 +126,14 @@ export const processDueRetries = (
       if (list === undefined) byGroup.set(item.groupId, [item])
       else list.push(item)
     }
+    // Interrupted (shutdown): give back every claimed item at once rather than
+    // leaving it to its lease. Releasing one already completed or rescheduled is harmless.
     const results = yield* Effect.forEach(
       byGroup,
-      ([groupId, groupItems]) =>
-        withGroupLock(groupId)(
-          Effect.forEach(groupItems, (item) =>
-            retryItem(item).pipe(Effect.onInterrupt(() => queue.release(item.id)))
-          )
-        ),
+      ([groupId, groupItems]) => withGroupLock(groupId)(Effect.forEach(groupItems, retryItem)),
       { concurrency: 8 }
+    ).pipe(
+      Effect.onInterrupt(() => Effect.forEach(items, (item) => queue.release(item.id), { discard: true }))
     )
     const flat = results.flat()
     const count = (kind: ItemResult) => flat.filter((r) => r === kind).length
@@ -149,8 +148,9 @@ export const processDueRetries = (
   })
 
 /**
- * Work the queue forever: a pass every `pollInterval` (default 1 s). Interrupt
- * the fiber to stop; an item being retried at that moment is released.
+ * Work the queue forever: a pass every `pollInterval` (default 1 s), or at once
+ * after a full batch. Interrupt the fiber to stop: every item claimed by the pass
+ * in progress is released for another worker.
  */
 export const runRetryWorker = (
   options: {
@@ -158,12 +158,20 @@ export const runRetryWorker = (
     readonly limit?: number
     readonly lease?: Duration.DurationInput
   } = {}
-) =>
-  processDueRetries({
-    ...(options.limit === undefined ? {} : { limit: options.limit }),
+) => {
+  const limit = options.limit ?? 100
+  const pass = processDueRetries({
+    limit,
     ...(options.lease === undefined ? {} : { lease: options.lease })
   }).pipe(
-    Effect.catchAllDefect((defect) => Effect.logError("retry pass failed", defect)),
-    Effect.repeat(Schedule.spaced(options.pollInterval ?? Duration.seconds(1))),
-    Effect.asVoid
+    Effect.map((report) => report.claimed),
+    Effect.catchAllDefect((defect) => Effect.logError("retry pass failed", defect).pipe(Effect.as(0)))
   )
+  // Adaptive: a full batch means more is due, so go again at once; otherwise wait.
+  return pass.pipe(
+    Effect.flatMap((claimed) =>
+      claimed >= limit ? Effect.void : Effect.sleep(options.pollInterval ?? Duration.seconds(1))
+    ),
+    Effect.forever
+  )
+}

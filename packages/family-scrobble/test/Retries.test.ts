@@ -10,7 +10,7 @@ import {
   traktHttpFailure
 } from "../src/index.js"
 import { FamilyScrobbleTest, TestTrakt } from "../src/testing.js"
-import { captureLogs, heatMetadata, plexEvent, setupFamily } from "./helpers.js"
+import { captureLogs, episodeMetadata, heatMetadata, plexEvent, setupFamily } from "./helpers.js"
 
 const play = plexEvent("media.play", "tv", heatMetadata, 0)
 const pauseAt = (percent: number) =>
@@ -207,6 +207,28 @@ describe("retry queue", () => {
       const now = yield* DateTime.now
       const again = yield* queue.claimDue(now, 10, DateTime.addDuration(now, Duration.minutes(5)))
       expect(again.map((i) => i.action)).toEqual(["start"])
+    }).pipe(Effect.provide(FamilyScrobbleTest()))
+  )
+
+  it.effect("an interrupted pass releases every item it claimed, started or not", () =>
+    Effect.gen(function* () {
+      const trakt = yield* TestTrakt
+      const queue = yield* RetryQueue
+      const { group } = yield* setupFamily("tv", ["bob"])
+      yield* trakt.fail("bob", traktHttpFailure(500), { times: 2 })
+      yield* handle(group.id)
+      yield* TestClock.adjust(Duration.seconds(2))
+      yield* handle(group.id, plexEvent("media.play", "tv", episodeMetadata, 0))
+      expect((yield* queue.list(group.id)).length).toBe(2)
+      // The first retry hangs; the second waits behind it in the group's sequence.
+      yield* trakt.fail("bob", { _tag: "Hang" })
+      yield* TestClock.adjust(Duration.seconds(40))
+      const pass = yield* Effect.fork(processDueRetries())
+      yield* TestClock.adjust(Duration.seconds(1))
+      yield* Fiber.interrupt(pass)
+      const now = yield* DateTime.now
+      const again = yield* queue.claimDue(now, 10, DateTime.addDuration(now, Duration.minutes(5)))
+      expect(again).toHaveLength(2)
     }).pipe(Effect.provide(FamilyScrobbleTest()))
   )
 

@@ -9,7 +9,7 @@ import type { SqlClient, SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
-import { Data, Effect, Layer, Redacted } from "effect"
+import { Config, type ConfigError, Data, Effect, Layer, Option, Redacted } from "effect"
 
 /** The embedded database could not start (unwritable directory, a corrupt data directory, …). */
 export class EmbeddedDatabaseError extends Data.TaggedError("EmbeddedDatabaseError")<{
@@ -59,7 +59,29 @@ export const startEmbeddedPostgres = (options: EmbeddedOptions = {}) =>
     return `postgres://postgres@${server.getServerConn()}/postgres`
   })
 
+/** Which database the configuration asks for: a server when `DATABASE_URL` is set, else embedded. */
+export const databaseConfig = Config.all({
+  url: Config.option(Config.redacted("DATABASE_URL")),
+  dataDir: Config.string("PGLITE_DATA_DIR").pipe(Config.withDefault("./data/pglite"))
+})
+
 export const PgDatabase = {
+  /**
+   * The default: the server at `DATABASE_URL` when it is set, otherwise embedded
+   * PGlite persisted in `PGLITE_DATA_DIR` (default `./data/pglite`).
+   */
+  layerConfig: (): Layer.Layer<
+    PgClient.PgClient | SqlClient.SqlClient,
+    SqlError.SqlError | EmbeddedDatabaseError | ConfigError.ConfigError
+  > =>
+    Layer.unwrapEffect(
+      Effect.map(databaseConfig, ({ url, dataDir }) =>
+        Option.match(url, {
+          onSome: (value) => PgDatabase.layerUrl(Redacted.value(value)),
+          onNone: () => PgDatabase.layerEmbedded({ dataDir })
+        })
+      )
+    ),
   /** A Postgres server, e.g. `postgres://user:pass@host:5432/db`. */
   layerUrl: (url: string): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError.SqlError> =>
     PgClient.layer({ url: Redacted.make(url), applicationName: "org-media-sdk" }),

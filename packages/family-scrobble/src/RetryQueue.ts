@@ -34,6 +34,8 @@ export interface RetryQueueService {
   ) => Effect.Effect<ReadonlyArray<RetryItem>>
   /** Delivered (or dropped for good): remove the item. */
   readonly complete: (id: RetryItemId) => Effect.Effect<void>
+  /** `complete` for many items in one operation (one statement on a database). */
+  readonly completeMany: (ids: ReadonlyArray<RetryItemId>) => Effect.Effect<void>
   /** A retry failed and another is allowed: record it and schedule the next. */
   readonly reschedule: (
     id: RetryItemId,

@@ -133,6 +133,11 @@ export const makePgRetryQueue = Effect.gen(function* () {
 
     complete: (id) => sql`DELETE FROM ${items} WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
 
+    completeMany: (ids) =>
+      ids.length === 0
+        ? Effect.void
+        : sql`DELETE FROM ${items} WHERE id = ANY(${[...ids]}::uuid[])`.pipe(Effect.asVoid, Effect.orDie),
+
     reschedule: (id, attempts, nextAttemptAt, lastError, at) =>
       sql`
         UPDATE ${items} SET ${sql.update({

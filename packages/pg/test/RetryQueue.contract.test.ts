@@ -213,6 +213,23 @@ for (const target of storeTargets()) {
       })
     )
 
+    it.effect("completes many items in one call", () =>
+      Effect.gen(function* () {
+        const queue = yield* RetryQueue
+        const { group, members } = yield* family(2)
+        const [a, b] = members as [GroupMember, GroupMember]
+        const [x, y, z] = [
+          item(a, { eventAt: 1 }),
+          item(b, { eventAt: 2 }),
+          item(a, { eventAt: 3, media: sundae })
+        ]
+        for (const i of [x, y, z]) yield* queue.enqueue(i)
+        yield* queue.completeMany([x.id, z.id])
+        yield* queue.completeMany([])
+        expect(ids(yield* queue.list(group.id))).toEqual([y.id])
+      })
+    )
+
     it.effect("a removed member's items and a deleted group's items disappear", () =>
       Effect.gen(function* () {
         const queue = yield* RetryQueue

@@ -61,6 +61,13 @@ export const makeRetryQueueInMemory = (): RetryQueueService => {
         items.delete(id)
         leases.delete(id)
       }),
+    completeMany: (ids) =>
+      Effect.sync(() => {
+        for (const id of ids) {
+          items.delete(id)
+          leases.delete(id)
+        }
+      }),
     reschedule: (id, attempts, nextAttemptAt, lastError, at) =>
       Effect.sync(() => set(id, { attempts, nextAttemptAt, lastError, status: "retrying", updatedAt: at })),
     markPermanentFailure: (id, attempts, lastError, at) =>

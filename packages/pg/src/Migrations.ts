@@ -146,12 +146,22 @@ const notificationOrder = (schema: string) =>
     yield* sql`DROP INDEX ${s("notifications_group_idx")}`
   })
 
+/** Claims walk pending items oldest event first: an index in that order, not a sort of the backlog. */
+const claimOrder = (schema: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE INDEX retry_queue_items_claim_idx ON ${sql(`${schema}.retry_queue_items`)} (event_at, created_at)
+        WHERE status <> 'permanent_failure'`
+  })
+
 /** The migrations of a schema, in order. */
 export const migrationsFor = (schema: string) =>
   Migrator.fromRecord({
     "0001_initial": initial(schema),
     "0002_locks": locks(schema),
-    "0003_notification_order": notificationOrder(schema)
+    "0003_notification_order": notificationOrder(schema),
+    "0004_claim_order": claimOrder(schema)
   })
 
 /**

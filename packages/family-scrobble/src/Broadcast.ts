@@ -207,12 +207,7 @@ const actOnDelivery = (
     const ref = memberRef(member)
     switch (result._tag) {
       case "Delivered": {
-        yield* queue.dropSuperseded(
-          member.id,
-          command.mediaKey,
-          context.eventAt,
-          recordsPlay(command.action, command.progress)
-        )
+        // (What this delivery supersedes in the queue is dropped once for the whole broadcast.)
         yield* Effect.logInfo(
           result.alreadyScrobbled ? "already scrobbled on Trakt" : "scrobble delivered"
         ).pipe(Effect.annotateLogs({ trakt_action: result.traktAction }))
@@ -319,6 +314,17 @@ export const broadcastScrobble = (
     ).pipe(Effect.timeoutTo({ duration: settings.deliveryTimeout, onTimeout: () => {}, onSuccess: () => {} }))
     for (const member of authorized) {
       if (!outcomes.has(member.id)) yield* act(member, deliveryTimedOut(settings.deliveryTimeout))
+    }
+    // Older queued actions for this item are stale for every member it reached: one statement.
+    const delivered = authorized.filter((member) => outcomes.get(member.id)?._tag === "Delivered")
+    if (delivered.length > 0) {
+      const queue = yield* RetryQueue
+      yield* queue.dropSuperseded(
+        delivered.map((member) => member.id),
+        command.mediaKey,
+        context.eventAt,
+        recordsPlay(command.action, command.progress)
+      )
     }
     const report: BroadcastReport = {
       eventId: context.eventId,

@@ -68,7 +68,7 @@ const retryFoundItem = (item: RetryItem, found: GroupMember, attempts: number) =
     switch (result._tag) {
       case "Delivered":
         yield* queue.complete(item.id)
-        yield* queue.dropSuperseded(item.memberId, item.mediaKey, item.eventAt, item.recordsPlay)
+        yield* queue.dropSuperseded([item.memberId], item.mediaKey, item.eventAt, item.recordsPlay)
         yield* Effect.logInfo("retry delivered").pipe(
           Effect.annotateLogs({ attempts, trakt_action: result.traktAction })
         )

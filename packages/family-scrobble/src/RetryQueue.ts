@@ -54,12 +54,13 @@ export interface RetryQueueService {
   /** Give a claimed item back untouched (shutdown). */
   readonly release: (id: RetryItemId) => Effect.Effect<void>
   /**
-   * An action for the pair was delivered: drop the pending items it supersedes
-   * (those with an earlier `eventAt`; plays only if `deliveredRecordsPlay`).
+   * An action for an item was delivered to these members: drop the pending items
+   * of each (member, item) pair it supersedes (those with an earlier `eventAt`;
+   * plays only if `deliveredRecordsPlay`). One call per broadcast, not per member.
    * Returns how many were dropped.
    */
   readonly dropSuperseded: (
-    memberId: GroupMemberId,
+    memberIds: ReadonlyArray<GroupMemberId>,
     mediaKey: string,
     eventAt: DateTime.Utc,
     deliveredRecordsPlay: boolean

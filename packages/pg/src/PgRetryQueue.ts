@@ -91,8 +91,13 @@ export const makePgRetryQueue = Effect.gen(function* () {
     event_at, next_attempt_at, last_error, created_at, updated_at`
 
   /** Pending items of the pair older than `eventAt`; plays only when the newer one records a play. */
-  const supersededBy = (memberId: string, mediaKey: string, eventAt: Date, recordsPlay: boolean) =>
-    sql`member_id = ${memberId} AND media_key = ${mediaKey} AND event_at < ${eventAt}
+  const supersededBy = (
+    memberIds: ReadonlyArray<string>,
+    mediaKey: string,
+    eventAt: Date,
+    recordsPlay: boolean
+  ) =>
+    sql`member_id = ANY(${[...memberIds]}::uuid[]) AND media_key = ${mediaKey} AND event_at < ${eventAt}
       AND status <> 'permanent_failure' AND (${recordsPlay} OR NOT records_play)`
 
   const service: RetryQueueService = {
@@ -100,7 +105,7 @@ export const makePgRetryQueue = Effect.gen(function* () {
       sql`
         WITH superseded AS (
           DELETE FROM ${items}
-          WHERE ${supersededBy(item.memberId, item.mediaKey, toDate(item.eventAt), item.recordsPlay)}
+          WHERE ${supersededBy([item.memberId], item.mediaKey, toDate(item.eventAt), item.recordsPlay)}
         )
         INSERT INTO ${items} ${sql.insert({
           id: item.id,
@@ -172,13 +177,15 @@ export const makePgRetryQueue = Effect.gen(function* () {
     release: (id) =>
       sql`UPDATE ${items} SET locked_until = NULL WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
 
-    dropSuperseded: (memberId, mediaKey, eventAt, deliveredRecordsPlay) =>
-      sql`
-        DELETE FROM ${items} WHERE ${supersededBy(memberId, mediaKey, toDate(eventAt), deliveredRecordsPlay)}
+    dropSuperseded: (memberIds, mediaKey, eventAt, deliveredRecordsPlay) =>
+      memberIds.length === 0
+        ? Effect.succeed(0)
+        : sql`
+        DELETE FROM ${items} WHERE ${supersededBy(memberIds, mediaKey, toDate(eventAt), deliveredRecordsPlay)}
         RETURNING id`.pipe(
-        Effect.map((rows) => rows.length),
-        Effect.orDie
-      ),
+            Effect.map((rows) => rows.length),
+            Effect.orDie
+          ),
 
     removeForMember: (memberId) =>
       sql`DELETE FROM ${items} WHERE member_id = ${memberId} RETURNING id`.pipe(

@@ -202,14 +202,28 @@ for (const target of storeTargets()) {
           [oldPlay.id, otherMember.id, otherMedia.id, pause.id].sort()
         )
         // A delivered play drops every older pending item of the pair.
-        expect(yield* queue.dropSuperseded(a.id, mediaKey(heat), at(4), true)).toBe(2)
+        expect(yield* queue.dropSuperseded([a.id], mediaKey(heat), at(4), true)).toBe(2)
         expect(ids(yield* queue.list(group.id)).sort()).toEqual([otherMember.id, otherMedia.id].sort())
         // Permanent failures stay for the admin (enqueueing `failed` already replaced b's start).
         const failed = item(b, { eventAt: 10 })
         yield* queue.enqueue(failed)
         yield* queue.markPermanentFailure(failed.id, 5, "gave up", at(11))
-        expect(yield* queue.dropSuperseded(b.id, mediaKey(heat), at(20), true)).toBe(0)
+        expect(yield* queue.dropSuperseded([b.id], mediaKey(heat), at(20), true)).toBe(0)
         expect(ids(yield* queue.list(group.id)).sort()).toEqual([otherMedia.id, failed.id].sort())
+      })
+    )
+
+    it.effect("a broadcast drops what it supersedes for all its members in one call", () =>
+      Effect.gen(function* () {
+        const queue = yield* RetryQueue
+        const { group, members } = yield* family(3)
+        const [a, b, c] = members as [GroupMember, GroupMember, GroupMember]
+        const stale = [item(a, { eventAt: 1 }), item(b, { eventAt: 1 }), item(c, { eventAt: 1 })]
+        for (const i of stale) yield* queue.enqueue(i)
+        // Delivered to a and b; c's start stays queued.
+        expect(yield* queue.dropSuperseded([a.id, b.id], mediaKey(heat), at(2), false)).toBe(2)
+        expect(ids(yield* queue.list(group.id))).toEqual([stale[2]?.id])
+        expect(yield* queue.dropSuperseded([], mediaKey(heat), at(2), false)).toBe(0)
       })
     )
 

@@ -73,9 +73,14 @@ export const makeRetryQueueInMemory = (): RetryQueueService => {
     markPermanentFailure: (id, attempts, lastError, at) =>
       Effect.sync(() => set(id, { attempts, lastError, status: "permanent_failure", updatedAt: at })),
     release: (id) => Effect.sync(() => void leases.delete(id)),
-    dropSuperseded: (memberId, mediaKey, eventAt, deliveredRecordsPlay) =>
+    dropSuperseded: (memberIds, mediaKey, eventAt, deliveredRecordsPlay) =>
       Effect.sync(() =>
-        dropWhere(supersedes(memberId, mediaKey, DateTime.toEpochMillis(eventAt), deliveredRecordsPlay))
+        memberIds.reduce(
+          (dropped, memberId) =>
+            dropped +
+            dropWhere(supersedes(memberId, mediaKey, DateTime.toEpochMillis(eventAt), deliveredRecordsPlay)),
+          0
+        )
       ),
     removeForMember: (memberId) => Effect.sync(() => dropWhere((item) => item.memberId === memberId)),
     removeForGroup: (groupId) => Effect.sync(() => dropWhere((item) => item.groupId === groupId)),

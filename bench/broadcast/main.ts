@@ -3,19 +3,27 @@
  * the Trakt sandbox with 100 ms latency per member, against the slowest member
  * measured in the same process (see `measure.ts`). The sandbox runs in a child
  * process, as Trakt is remote; a shorter run with the sandbox in the benchmark's
- * own process follows for comparison. Prints markdown; exits 0 whatever the
+ * own process follows for comparison, then the same group sizes with the stores on
+ * Postgres (`@org/pg`: a server, `BENCH_DATABASE_URL` or the local default, and
+ * embedded PGlite), with fewer iterations. Prints markdown; exits 0 whatever the
  * numbers (a measurement, not a test), 1 only when a broadcast failed or the
  * bench could not run.
  *
  * `pnpm bench:broadcast --phases` measures instead where the time of a
  * 100-member broadcast goes (when the POSTs leave, when the answers are in),
  * with the sandbox in a child process and in-process.
+ *
+ * `pnpm bench:broadcast --sql` measures where the time of a broadcast on the
+ * Postgres stores goes: the stores' statements (when they start and end) beside the
+ * requests, for 1, 10 and 100 members, on a server and on PGlite.
  */
 import { availableParallelism, cpus } from "node:os"
 import {
   type BroadcastBenchOptions,
   type BroadcastBenchResult,
+  DEFAULT_BENCH_DATABASE_URL,
   formatPhases,
+  formatSql,
   formatTable,
   measureBroadcast,
   SDK_DEFAULT_CONNECTIONS_PER_HOST,
@@ -52,6 +60,21 @@ const inProcessRuns: ReadonlyArray<BroadcastBenchOptions> = runs.map((options) =
   sandbox: "in-process"
 }))
 
+/** Recorded iterations per run with the Postgres stores (30: p99 is then the highest sample). */
+const PG_ITERATIONS = 30
+
+/** The stores on a Postgres server and on embedded PGlite, sandbox in a child process, fewer iterations. */
+const pgRuns: ReadonlyArray<BroadcastBenchOptions> = (["postgres", "pglite"] as const).flatMap((stores) =>
+  runs.map((options) => ({ ...options, iterations: PG_ITERATIONS, stores }))
+)
+
+/** `--sql`: the same, traced: the stores' statements and the requests. */
+const sqlRuns: ReadonlyArray<BroadcastBenchOptions> = pgRuns.map((options) => ({
+  ...options,
+  trace: true,
+  sqlTrace: true
+}))
+
 /** `--phases`: 100 members, traced, with the sandbox in either place. */
 const phaseRuns: ReadonlyArray<BroadcastBenchOptions> = (["child", "in-process"] as const).map((sandbox) => ({
   members: 100,
@@ -70,10 +93,11 @@ const progress = (label: string) => (done: number, total: number) => {
 
 const label = (options: BroadcastBenchOptions) =>
   `${options.members} member${options.members === 1 ? "" : "s"}, sandbox ${options.sandbox ?? "child"}` +
+  (options.stores === undefined || options.stores === "memory" ? "" : `, ${options.stores} stores`) +
   (options.connectionsPerHost === undefined ? "" : `, ${options.connectionsPerHost} connections per host`)
 
 const verdict = (r: BroadcastBenchResult) =>
-  `${r.pass ? "PASS" : "FAIL"} ${r.members} member${r.members === 1 ? "" : "s"}: SDK p99 ${r.sdkStats.p99.toFixed(1)} ms ${r.pass ? "≤" : ">"} ` +
+  `${r.pass ? "PASS" : "FAIL"} ${r.members} member${r.members === 1 ? "" : "s"}${r.stores === "memory" ? "" : ` (${r.stores})`}: SDK p99 ${r.sdkStats.p99.toFixed(1)} ms ${r.pass ? "≤" : ">"} ` +
   `${r.targetMs.toFixed(1)} ms (slowest member p99 ${r.baselineStats.p99.toFixed(1)} ms + ${TARGET_OVERHEAD_MS} ms)`
 
 const measure = async (options: BroadcastBenchOptions) =>
@@ -138,6 +162,28 @@ const benchmark = async () => {
     `\n${inProcessRuns[0]?.iterations ?? 0} iterations each (p99 is then the highest sample). The sandbox's ` +
       "work shares the SDK's event loop and CPU here; the target is judged on the table above."
   )
+
+  const pg: Array<BroadcastBenchResult> = []
+  for (const options of pgRuns) pg.push(await measure(options))
+  console.log("\n### With the Postgres stores\n")
+  printPgSetup()
+  console.log(formatTable(pg))
+  console.log("")
+  for (const r of pg) console.log(verdict(r))
+}
+
+const printPgSetup = () => {
+  const url = new URL(process.env.BENCH_DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL)
+  console.log(
+    "- Stores from `@org/pg` (`FamilyScrobblePg.layer`, tokens encrypted with a random AES-256-GCM key of the run): " +
+      `\`postgres\` = the server at ${url.host}${url.pathname} (a fresh schema \`bench_<hex>\` per run, dropped ` +
+      "after it; group locks in the database; the client's default pool of 10 connections), `pglite` = embedded " +
+      "in-memory PGlite in the benchmark's process (group locks in the process; a pool of 4 connections)"
+  )
+  console.log(
+    `- Everything else as above (sandbox in a child process); ${WARMUP} warm-up and ${PG_ITERATIONS} measured ` +
+      `iterations per run (p99 is the highest of ${PG_ITERATIONS})\n`
+  )
 }
 
 const phases = async () => {
@@ -155,9 +201,28 @@ const phases = async () => {
   console.log(formatTable(results))
 }
 
+const sql = async () => {
+  await warmUp()
+  const results: Array<BroadcastBenchResult> = []
+  for (const options of sqlRuns) results.push(await measure(options))
+  console.log("## bench/broadcast --sql: where a broadcast's time goes with the Postgres stores\n")
+  printSetup()
+  printPgSetup()
+  console.log(formatSql(results))
+  console.log(
+    "\nMedians over the recorded iterations, ms after the broadcast started, of the stores' statements " +
+      "(`@effect/sql`'s `sql.execute` spans, each including the wait for a pooled connection), by what they do. " +
+      "Sum of durations adds up overlapping statements.\n"
+  )
+  console.log(formatPhases(results))
+  console.log("")
+  console.log(formatTable(results))
+}
+
 const main = async () => {
   const started = performance.now()
   if (process.argv.includes("--phases")) await phases()
+  else if (process.argv.includes("--sql")) await sql()
   else await benchmark()
   console.log(`\nTotal ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }

@@ -15,11 +15,17 @@
  * has been answered and recorded. Each iteration plays a different movie, so
  * neither the duplicate-event window nor Trakt's finish window takes part.
  *
+ * The stores are in memory by default (`stores: "memory"`); `"postgres"` puts them
+ * on a Postgres server (`@org/pg`, a fresh schema per run, dropped at the end) and
+ * `"pglite"` on embedded in-memory PGlite (see `storesLayer`).
+ *
  * Pacing is off on both sides (`minPostInterval: 0` in the core, `postIntervalMs:
  * 0` in the sandbox): Trakt's one-POST-per-second-per-member limit would
  * otherwise gate back-to-back iterations, and the benchmark would measure the
  * pacer's sleep instead of the broadcast.
  */
+import { randomBytes } from "node:crypto"
+import { SqlClient } from "@effect/sql"
 import { SecureRandomNode } from "@org/crypto"
 import {
   completeAuthorization,
@@ -35,6 +41,7 @@ import {
   type WebhookReport
 } from "@org/family-scrobble"
 import { FamilyScrobbleInMemory } from "@org/family-scrobble/testing"
+import { FamilyScrobblePg, makeTokenCipher, PgDatabase, parseTokenKeys } from "@org/pg"
 import { decodeWebhook, decodeWebhookEither } from "@org/plex"
 import { encodeMultipartWebhook, moviePlayNewAgent, sampleThumb } from "@org/plex/testing"
 import { itemForms, resolveTraktConfig, scrobbleBody, TraktApiLive, type TraktConfig } from "@org/trakt"
@@ -42,6 +49,7 @@ import type { SandboxScrobble } from "@org/trakt/sandbox"
 import { Effect, Either, Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
 import { Agent } from "undici"
 import { type SandboxPlacement, startBenchSandbox } from "./sandbox.js"
+import { type SqlPhases, startSqlTrace } from "./sql-trace.js"
 import { type Phases, phaseStats, startPhaseTrace } from "./trace.js"
 
 export type { SandboxPlacement } from "./sandbox.js"
@@ -54,6 +62,16 @@ export const SDK_DEFAULT_CONNECTIONS_PER_HOST = resolveTraktConfig({
   clientSecret: Redacted.make("-"),
   redirectUri: REDIRECT_URI
 }).connectionsPerHost
+
+/** The Postgres server of `stores: "postgres"` unless `BENCH_DATABASE_URL` names another. */
+export const DEFAULT_BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test"
+
+/**
+ * Where the family-scrobble stores live: in memory (`FamilyScrobbleInMemory`), on a
+ * Postgres server (`BENCH_DATABASE_URL`, group locks in the database) or on embedded
+ * in-memory PGlite (group locks in the process), both through `@org/pg`.
+ */
+export type BenchStores = "memory" | "postgres" | "pglite"
 
 /** The target of the issue: p99 no more than this above the slowest member's. */
 export const TARGET_OVERHEAD_MS = 25
@@ -72,6 +90,8 @@ export interface BroadcastBenchOptions {
    * Default: the adapter's default (128, one per member for any group size).
    */
   readonly connectionsPerHost?: number
+  /** Where the stores live. Default `"memory"`. */
+  readonly stores?: BenchStores
   /** Where the sandbox runs. Default `"child"`: a process of its own, as Trakt is remote. */
   readonly sandbox?: SandboxPlacement
   /**
@@ -79,6 +99,11 @@ export interface BroadcastBenchOptions {
    * diagnostics channels (see `trace.ts`): `phases` in the result. Default false.
    */
   readonly trace?: boolean
+  /**
+   * Record the stores' SQL statements in each SDK broadcast (`sql` in the result, see
+   * `sql-trace.ts`); Postgres and PGlite stores only. Default false.
+   */
+  readonly sqlTrace?: boolean
   /**
    * The SDK's log lines: formatted as logfmt and discarded (the default: formatting
    * paid, no output sink), or `"off"` (minimum level None: no line is even built).
@@ -103,6 +128,7 @@ export interface BroadcastBenchResult {
   readonly iterations: number
   readonly latencyMs: number
   readonly connectionsPerHost: number
+  readonly stores: BenchStores
   readonly sandbox: SandboxPlacement
   /** Webhook-to-all-delivered through the SDK, one sample per recorded iteration, in ms. */
   readonly sdk: ReadonlyArray<number>
@@ -129,6 +155,8 @@ export interface BroadcastBenchResult {
   readonly logLines: number
   /** With `trace`: medians over the recorded iterations of when the POSTs left and their answers came in. */
   readonly phases?: { readonly sdk: Phases; readonly baseline: Phases }
+  /** With `sqlTrace`: medians over the recorded SDK iterations of the stores' statements, by kind. */
+  readonly sql?: SqlPhases
 }
 const PLEX_USERNAME = moviePlayNewAgent.Account?.title ?? "LivingRoom"
 
@@ -208,16 +236,50 @@ const mapLimit = async <A, B>(
   return results
 }
 
+/**
+ * The stores of a run and how to clean up after it. `"postgres"`: a fresh schema
+ * (`bench_<hex>`, migrated when the runtime starts) on the server, dropped by
+ * `cleanup`; `"pglite"`: a new in-memory PGlite, gone with the runtime. OAuth tokens
+ * are encrypted at rest with a random key of the run.
+ */
+const storesLayer = (stores: BenchStores) => {
+  if (stores === "memory") return { layer: FamilyScrobbleInMemory, cleanup: async () => {} }
+  const cipher = makeTokenCipher(parseTokenKeys(`k1:${randomBytes(32).toString("base64")}`))
+  if (stores === "pglite")
+    return {
+      layer: FamilyScrobblePg.layer({ cipher, locks: "process" }).pipe(
+        Layer.provide(PgDatabase.layerEmbedded())
+      ),
+      cleanup: async () => {}
+    }
+  const url = process.env.BENCH_DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL
+  const schema = `bench_${randomBytes(6).toString("hex")}`
+  return {
+    layer: FamilyScrobblePg.layer({ cipher, schema, locks: "database" }).pipe(
+      Layer.provide(PgDatabase.layerUrl(url))
+    ),
+    // On a connection of its own, after the runtime (and its pool) is gone.
+    cleanup: () =>
+      Effect.runPromise(
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP SCHEMA IF EXISTS ${sql(schema)} CASCADE`).pipe(
+          Effect.provide(PgDatabase.layerUrl(url))
+        )
+      ).then(() => {})
+  }
+}
+
 /** Run the SDK and the baseline against one sandbox and compare them. */
 export const measureBroadcast = async (options: BroadcastBenchOptions): Promise<BroadcastBenchResult> => {
   const { members, warmup, iterations, latencyMs } = options
   if (!Number.isInteger(members) || members < 1 || members > 100)
     throw new Error(`members must be 1 to 100, not ${members}`)
   const placement = options.sandbox ?? "child"
+  const storeKind = options.stores ?? "memory"
   const total = warmup + iterations
   const run = `${process.pid}-${Date.now().toString(36)}-${members}`
 
   const sandbox = await startBenchSandbox(placement, { latencyMs, postIntervalMs: 0 })
+  const stores = storesLayer(storeKind)
   let runtime: { readonly dispose: () => Promise<void> } | undefined
   let agent: Agent | undefined
   try {
@@ -233,13 +295,15 @@ export const measureBroadcast = async (options: BroadcastBenchOptions): Promise<
     const connectionsPerHost = resolved.connectionsPerHost
     const settings: FamilySettingsInput = { maxMembers: 100, minPostInterval: "0 millis" }
     const logs = discardingLogger(options.logs ?? "discarded")
+    const sqlTrace = options.sqlTrace === true ? startSqlTrace() : undefined
     const sdkRuntime = ManagedRuntime.make(
       Layer.mergeAll(
-        FamilyScrobbleInMemory,
+        stores.layer,
         TraktApiLive.layer(traktConfig),
         SecureRandomNode,
         FamilyScrobbleConfig.layer(settings),
-        logs.layer
+        logs.layer,
+        sqlTrace === undefined ? Layer.empty : Layer.setTracer(sqlTrace.tracer)
       )
     )
     runtime = sdkRuntime
@@ -314,6 +378,7 @@ export const measureBroadcast = async (options: BroadcastBenchOptions): Promise<
       const webhook = webhooks[i]
       if (webhook === undefined) throw new Error(`no webhook for iteration ${i}`)
       trace?.begin()
+      sqlTrace?.begin()
       const started = performance.now()
       const report = await sdkRuntime.runPromise(
         decodeWebhook(webhook.body, webhook.contentType).pipe(
@@ -322,6 +387,7 @@ export const measureBroadcast = async (options: BroadcastBenchOptions): Promise<
       )
       const ended = performance.now()
       trace?.end("sdk", i >= warmup, started, ended)
+      sqlTrace?.end(i >= warmup, started)
       const delivered =
         report._tag === "Broadcast"
           ? report.broadcast.members.filter((m) => m._tag === "Delivered").length
@@ -408,6 +474,7 @@ export const measureBroadcast = async (options: BroadcastBenchOptions): Promise<
       iterations,
       latencyMs,
       connectionsPerHost,
+      stores: storeKind,
       sandbox: placement,
       sdk,
       baseline,
@@ -424,12 +491,18 @@ export const measureBroadcast = async (options: BroadcastBenchOptions): Promise<
       logLines: logs.lines(),
       ...(trace === undefined
         ? {}
-        : { phases: { sdk: phaseStats(trace.samples.sdk), baseline: phaseStats(trace.samples.baseline) } })
+        : { phases: { sdk: phaseStats(trace.samples.sdk), baseline: phaseStats(trace.samples.baseline) } }),
+      ...(sqlTrace === undefined ? {} : { sql: sqlTrace.stats() })
     }
   } finally {
     try {
-      await runtime?.dispose()
-      await agent?.close()
+      try {
+        await runtime?.dispose()
+        await agent?.close()
+      } finally {
+        // The Postgres schema goes whatever happened above.
+        await stores.cleanup()
+      }
     } finally {
       // The sandbox (and its process) goes whatever happened above.
       await sandbox.close()
@@ -441,15 +514,18 @@ const ms = (value: number) => value.toFixed(1)
 
 /** The results as a markdown table. */
 export const formatTable = (results: ReadonlyArray<BroadcastBenchResult>): string => {
+  // A column for the stores only when some are not in memory.
+  const withStores = results.some((r) => r.stores !== "memory")
   const header = [
-    "| Members | Iterations | SDK p50 | SDK p99 | SDK max | Baseline p50 | Baseline p99 | Baseline max | Overhead p99 (ms) | Paired overhead p50 / p99 (ms) | Ratio p50 | Target p99 ≤ | Result |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|"
+    `| Members |${withStores ? " Stores |" : ""} Iterations | SDK p50 | SDK p99 | SDK max | Baseline p50 | Baseline p99 | Baseline max | Overhead p99 (ms) | Paired overhead p50 / p99 (ms) | Ratio p50 | Target p99 ≤ | Result |`,
+    `|---:|${withStores ? ":---|" : ""}---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|`
   ]
   const rows = results.map((r) =>
     [
       r.connectionsPerHost < r.members
         ? `${r.members} (${r.connectionsPerHost} connections)`
         : String(r.members),
+      ...(withStores ? [r.stores] : []),
       String(r.iterations),
       ms(r.sdkStats.p50),
       ms(r.sdkStats.p99),
@@ -469,9 +545,10 @@ export const formatTable = (results: ReadonlyArray<BroadcastBenchResult>): strin
 
 /** The `trace` results as a markdown table: medians, ms after the broadcast started. */
 export const formatPhases = (results: ReadonlyArray<BroadcastBenchResult>): string => {
+  const withStores = results.some((r) => r.stores !== "memory")
   const header = [
-    "| Members | Sandbox | Side | First POST made | Last POST made | First POST sent | Last POST sent | First answer in | Last answer in | Done | CPU |",
-    "|---:|:---|:---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    `| Members | Sandbox |${withStores ? " Stores |" : ""} Side | First POST made | Last POST made | First POST sent | Last POST sent | First answer in | Last answer in | Done | CPU |`,
+    `|---:|:---|${withStores ? ":---|" : ""}:---|---:|---:|---:|---:|---:|---:|---:|---:|`
   ]
   const rows = results.flatMap((r) =>
     r.phases === undefined
@@ -481,6 +558,7 @@ export const formatPhases = (results: ReadonlyArray<BroadcastBenchResult>): stri
           return [
             String(r.members),
             r.sandbox,
+            ...(withStores ? [r.stores] : []),
             side === "sdk" ? "SDK" : "baseline",
             ms(p?.firstMade ?? Number.NaN),
             ms(p?.lastMade ?? Number.NaN),
@@ -492,6 +570,40 @@ export const formatPhases = (results: ReadonlyArray<BroadcastBenchResult>): stri
             ms(p?.cpu ?? Number.NaN)
           ].join(" | ")
         })
+  )
+  return [...header, ...rows.map((row) => `| ${row} |`)].join("\n")
+}
+
+/** The `sqlTrace` results as a markdown table: medians, ms after the broadcast started. */
+export const formatSql = (results: ReadonlyArray<BroadcastBenchResult>): string => {
+  const header = [
+    "| Members | Stores | Statement | Count | First started | Last ended | Sum of durations | Longest |",
+    "|---:|:---|:---|---:|---:|---:|---:|---:|"
+  ]
+  const order = [
+    "find group",
+    "lock take",
+    "list members",
+    "drop superseded",
+    "lock release",
+    "lock keep-alive",
+    "other"
+  ]
+  const rows = results.flatMap((r) =>
+    Object.entries(r.sql ?? {})
+      .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
+      .map(([kind, s]) =>
+        [
+          String(r.members),
+          r.stores,
+          kind,
+          String(s.count),
+          ms(s.firstStart),
+          ms(s.lastEnd),
+          ms(s.total),
+          ms(s.longest)
+        ].join(" | ")
+      )
   )
   return [...header, ...rows.map((row) => `| ${row} |`)].join("\n")
 }

@@ -5,42 +5,11 @@
 import { randomUUID } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import {
-  FamilyGroup,
-  FamilyGroupId,
-  GroupMember,
-  GroupMemberId,
-  GroupStore,
-  MemberLabel,
-  PlexUsername,
-  TraktTokens,
-  TraktUsername
-} from "@org/family-scrobble"
-import { DateTime, Effect, Exit, Option, Redacted } from "effect"
+import { GroupMemberId, GroupStore, TraktTokens, TraktUsername } from "@org/family-scrobble"
+import { Effect, Exit, Option, Redacted } from "effect"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
+import { at, newGroup, newMember } from "./fixtures.js"
 import { storeTargets } from "./harness.js"
-
-const at = (seconds: number) => DateTime.unsafeMake(1_800_000_000_000 + seconds * 1000)
-
-const newGroup = (plexUsername = `plex-${randomUUID().slice(0, 8)}`) =>
-  new FamilyGroup({
-    id: FamilyGroupId.make(randomUUID()),
-    plexUsername: PlexUsername.make(plexUsername),
-    createdAt: at(0)
-  })
-
-const newMember = (group: FamilyGroup, label: string, seconds = 0) =>
-  new GroupMember({
-    id: GroupMemberId.make(randomUUID()),
-    groupId: group.id,
-    label: MemberLabel.make(label),
-    traktUsername: Option.none(),
-    status: "pending",
-    statusReason: Option.none(),
-    tokens: Option.none(),
-    createdAt: at(seconds),
-    authorizedAt: Option.none()
-  })
 
 const tokens = (tag: string, expiresIn = 86_400) =>
   new TraktTokens({

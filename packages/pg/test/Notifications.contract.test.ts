@@ -6,53 +6,20 @@ import { randomBytes, randomUUID } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import {
-  FamilyGroup,
   FamilyGroupId,
-  GroupMember,
-  GroupMemberId,
+  type GroupMemberId,
   GroupStore,
-  MemberLabel,
   Notification,
   NotificationId,
   type NotificationKind,
   Notifications,
-  PlexUsername,
   raiseNotification,
   SecureRandom
 } from "@org/family-scrobble"
-import { DateTime, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
+import { at, family } from "./fixtures.js"
 import { storeTargets } from "./harness.js"
-
-const at = (seconds: number) => DateTime.unsafeMake(1_800_000_000_000 + seconds * 1000)
-
-/** A stored group with `count` members (notifications reference their group). */
-const family = (count = 2) =>
-  Effect.gen(function* () {
-    const store = yield* GroupStore
-    const group = new FamilyGroup({
-      id: FamilyGroupId.make(randomUUID()),
-      plexUsername: PlexUsername.make(`plex-${randomUUID().slice(0, 8)}`),
-      createdAt: at(0)
-    })
-    const members = Array.from(
-      { length: count },
-      (_, i) =>
-        new GroupMember({
-          id: GroupMemberId.make(randomUUID()),
-          groupId: group.id,
-          label: MemberLabel.make(`Member ${i}`),
-          traktUsername: Option.none(),
-          status: "pending",
-          statusReason: Option.none(),
-          tokens: Option.none(),
-          createdAt: at(i),
-          authorizedAt: Option.none()
-        })
-    )
-    yield* store.createGroup(group, members)
-    return { group, members }
-  })
 
 const notice = (
   groupId: FamilyGroupId,

@@ -9,50 +9,17 @@ import { randomBytes, randomUUID } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import {
-  FamilyGroup,
-  FamilyGroupId,
-  GroupMember,
+  type GroupMember,
   GroupMemberId,
   GroupStore,
-  MemberLabel,
   OAuthState,
   OAuthStateRecord,
-  OAuthStates,
-  PlexUsername
+  OAuthStates
 } from "@org/family-scrobble"
-import { DateTime, Effect, Either, Option } from "effect"
+import { DateTime, Effect, Either } from "effect"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
+import { at, family } from "./fixtures.js"
 import { storeTargets } from "./harness.js"
-
-const at = (seconds: number) => DateTime.unsafeMake(1_800_000_000_000 + seconds * 1000)
-
-/** A stored group with `count` members (states reference both). */
-const family = (count = 2) =>
-  Effect.gen(function* () {
-    const store = yield* GroupStore
-    const group = new FamilyGroup({
-      id: FamilyGroupId.make(randomUUID()),
-      plexUsername: PlexUsername.make(`plex-${randomUUID().slice(0, 8)}`),
-      createdAt: at(0)
-    })
-    const members = Array.from(
-      { length: count },
-      (_, i) =>
-        new GroupMember({
-          id: GroupMemberId.make(randomUUID()),
-          groupId: group.id,
-          label: MemberLabel.make(`Member ${i}`),
-          traktUsername: Option.none(),
-          status: "pending",
-          statusReason: Option.none(),
-          tokens: Option.none(),
-          createdAt: at(i),
-          authorizedAt: Option.none()
-        })
-    )
-    yield* store.createGroup(group, members)
-    return { group, members }
-  })
 
 /** A state for `member`, issued at `created` seconds and valid `ttl` seconds. */
 const record = (member: GroupMember, created: number, ttl = 600) =>

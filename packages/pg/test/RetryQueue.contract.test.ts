@@ -7,26 +7,20 @@ import { expect, layer } from "@effect/vitest"
 import {
   EpisodeRef,
   EventId,
-  FamilyGroup,
-  FamilyGroupId,
-  GroupMember,
-  GroupMemberId,
+  type GroupMember,
   GroupStore,
   MediaIds,
-  MemberLabel,
   MovieRef,
   mediaKey,
-  PlexUsername,
   RetryItem,
   RetryItemId,
   RetryQueue,
   type ScrobbleAction,
   toProgress
 } from "@org/family-scrobble"
-import { DateTime, Effect, Option } from "effect"
+import { Effect } from "effect"
+import { at, family } from "./fixtures.js"
 import { storeTargets } from "./harness.js"
-
-const at = (seconds: number) => DateTime.unsafeMake(1_800_000_000_000 + seconds * 1000)
 
 const heat = new MovieRef({ title: "Heat", year: 1995, ids: new MediaIds({ imdb: "tt0113277", tmdb: 949 }) })
 const sundae = new EpisodeRef({
@@ -37,34 +31,6 @@ const sundae = new EpisodeRef({
   ids: new MediaIds({ tvdb: 9374601 }),
   showIds: new MediaIds({ tvdb: 403245 })
 })
-
-/** A group with `count` members, stored (queue rows reference them). */
-const family = (count = 2) =>
-  Effect.gen(function* () {
-    const store = yield* GroupStore
-    const group = new FamilyGroup({
-      id: FamilyGroupId.make(randomUUID()),
-      plexUsername: PlexUsername.make(`plex-${randomUUID().slice(0, 8)}`),
-      createdAt: at(0)
-    })
-    const members = Array.from(
-      { length: count },
-      (_, i) =>
-        new GroupMember({
-          id: GroupMemberId.make(randomUUID()),
-          groupId: group.id,
-          label: MemberLabel.make(`Member ${i}`),
-          traktUsername: Option.none(),
-          status: "pending",
-          statusReason: Option.none(),
-          tokens: Option.none(),
-          createdAt: at(i),
-          authorizedAt: Option.none()
-        })
-    )
-    yield* store.createGroup(group, members)
-    return { group, members }
-  })
 
 const item = (
   member: GroupMember,

@@ -6,7 +6,7 @@
  * newer play supersedes it. So a stale `start` is never replayed after a `stop`,
  * and a watch is never lost to a later `start`.
  */
-import { Context, type DateTime, type Effect } from "effect"
+import { Context, type DateTime, type Effect, type Option } from "effect"
 import type { FamilyGroupId, GroupMemberId, RetryItemId } from "./Ids.js"
 import type { RetryItem } from "./RetryItem.js"
 
@@ -49,6 +49,19 @@ export interface RetryQueueService {
     id: RetryItemId,
     attempts: number,
     lastError: string,
+    at: DateTime.Utc
+  ) => Effect.Effect<void>
+  /**
+   * `reschedule` and `markPermanentFailure` for many items in one operation: each
+   * failure is rescheduled to its `nextAttemptAt`, or failed for good without one.
+   */
+  readonly failMany: (
+    failures: ReadonlyArray<{
+      readonly id: RetryItemId
+      readonly attempts: number
+      readonly lastError: string
+      readonly nextAttemptAt: Option.Option<DateTime.Utc>
+    }>,
     at: DateTime.Utc
   ) => Effect.Effect<void>
   /** Give a claimed item back untouched (shutdown). */

@@ -174,6 +174,28 @@ export const makePgRetryQueue = Effect.gen(function* () {
         })}
         WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
 
+    failMany: (failures, at) =>
+      failures.length === 0
+        ? Effect.void
+        : sql`
+            UPDATE ${items} AS q SET
+              attempts = f.attempts,
+              last_error = f.last_error,
+              status = CASE WHEN f.next_attempt_at IS NULL THEN 'permanent_failure' ELSE 'retrying' END,
+              next_attempt_at = COALESCE(f.next_attempt_at, q.next_attempt_at),
+              updated_at = ${toDate(at)},
+              locked_until = NULL
+            FROM jsonb_to_recordset(${JSON.stringify(
+              failures.map((f) => ({
+                id: f.id,
+                attempts: f.attempts,
+                last_error: f.lastError,
+                next_attempt_at:
+                  f.nextAttemptAt._tag === "Some" ? toDate(f.nextAttemptAt.value).toISOString() : null
+              }))
+            )}::jsonb) AS f(id uuid, attempts int, last_error text, next_attempt_at timestamptz)
+            WHERE q.id = f.id`.pipe(Effect.asVoid, Effect.orDie),
+
     release: (id) =>
       sql`UPDATE ${items} SET locked_until = NULL WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
 

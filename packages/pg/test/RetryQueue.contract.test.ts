@@ -18,7 +18,7 @@ import {
   type ScrobbleAction,
   toProgress
 } from "@org/family-scrobble"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { at, family } from "./fixtures.js"
 import { storeTargets } from "./harness.js"
 
@@ -190,6 +190,37 @@ for (const target of storeTargets()) {
         expect(yield* queue.dropSuperseded([a.id, b.id], mediaKey(heat), at(2), false)).toBe(2)
         expect(ids(yield* queue.list(group.id))).toEqual([stale[2]?.id])
         expect(yield* queue.dropSuperseded([], mediaKey(heat), at(2), false)).toBe(0)
+      })
+    )
+
+    it.effect("fails many items in one call: rescheduled or failed for good", () =>
+      Effect.gen(function* () {
+        const queue = yield* RetryQueue
+        const { group, members } = yield* family(2)
+        const [a, b] = members as [GroupMember, GroupMember]
+        const [x, y] = [item(a, { eventAt: 1 }), item(b, { eventAt: 2 })]
+        for (const i of [x, y]) yield* queue.enqueue(i)
+        const mine = (claimed: ReadonlyArray<RetryItem>) => claimed.filter((i) => i.groupId === group.id)
+        expect(mine(yield* queue.claimDue(at(30), 1000, at(1_000)))).toHaveLength(2)
+        yield* queue.failMany(
+          [
+            { id: x.id, attempts: 1, lastError: "Trakt answered 502", nextAttemptAt: Option.some(at(90)) },
+            { id: y.id, attempts: 5, lastError: "Trakt answered 500", nextAttemptAt: Option.none() }
+          ],
+          at(31)
+        )
+        yield* queue.failMany([], at(31))
+        const listed = yield* queue.list(group.id)
+        expect(listed.find((i) => i.id === x.id)).toMatchObject({
+          status: "retrying",
+          attempts: 1,
+          lastError: "Trakt answered 502",
+          nextAttemptAt: at(90),
+          updatedAt: at(31)
+        })
+        expect(listed.find((i) => i.id === y.id)).toMatchObject({ status: "permanent_failure", attempts: 5 })
+        // The lease is gone with the failure: x is claimable when due, y never.
+        expect(ids(mine(yield* queue.claimDue(at(90), 1000, at(2_000))))).toEqual([x.id])
       })
     )
 

@@ -72,6 +72,27 @@ export const makeRetryQueueInMemory = (): RetryQueueService => {
       Effect.sync(() => set(id, { attempts, nextAttemptAt, lastError, status: "retrying", updatedAt: at })),
     markPermanentFailure: (id, attempts, lastError, at) =>
       Effect.sync(() => set(id, { attempts, lastError, status: "permanent_failure", updatedAt: at })),
+    failMany: (failures, at) =>
+      Effect.sync(() => {
+        for (const f of failures) {
+          if (f.nextAttemptAt._tag === "Some") {
+            set(f.id, {
+              attempts: f.attempts,
+              nextAttemptAt: f.nextAttemptAt.value,
+              lastError: f.lastError,
+              status: "retrying",
+              updatedAt: at
+            })
+          } else {
+            set(f.id, {
+              attempts: f.attempts,
+              lastError: f.lastError,
+              status: "permanent_failure",
+              updatedAt: at
+            })
+          }
+        }
+      }),
     release: (id) => Effect.sync(() => void leases.delete(id)),
     dropSuperseded: (memberIds, mediaKey, eventAt, deliveredRecordsPlay) =>
       Effect.sync(() =>

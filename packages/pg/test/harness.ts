@@ -21,7 +21,9 @@ import { PgDatabase } from "../src/PgDatabase.js"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
 import { makeTokenCipher } from "../src/TokenCipher.js"
 
-const explicitUrl = process.env.TEST_DATABASE_URL
+/** `TEST_DATABASE_URL=none` runs as a machine without a server would. */
+const noServer = process.env.TEST_DATABASE_URL === "none"
+const explicitUrl = noServer ? undefined : process.env.TEST_DATABASE_URL
 export const testDatabaseUrl = explicitUrl ?? "postgres://postgres@127.0.0.1:5432/test"
 
 /**
@@ -30,19 +32,20 @@ export const testDatabaseUrl = explicitUrl ?? "postgres://postgres@127.0.0.1:543
  * local server answers. A machine with only Node has no server: PGlite still runs.
  */
 const serverAvailable =
-  explicitUrl !== undefined ||
-  (await new Promise<boolean>((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port: 5432, timeout: 1000 })
-    socket.once("connect", () => resolve(true))
-    socket.once("error", () => resolve(false))
-    socket.once("timeout", () => resolve(false))
-  }).then((ok) => {
-    if (!ok)
-      process.stderr.write(
-        "No PostgreSQL server on 127.0.0.1:5432 and no TEST_DATABASE_URL: the store contract runs on memory and PGlite only.\n"
-      )
-    return ok
-  }))
+  !noServer &&
+  (explicitUrl !== undefined ||
+    (await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: "127.0.0.1", port: 5432, timeout: 1000 })
+      socket.once("connect", () => resolve(true))
+      socket.once("error", () => resolve(false))
+      socket.once("timeout", () => resolve(false))
+    }).then((ok) => {
+      if (!ok)
+        process.stderr.write(
+          "No PostgreSQL server on 127.0.0.1:5432 and no TEST_DATABASE_URL: the store contract runs on memory and PGlite only.\n"
+        )
+      return ok
+    })))
 
 export const testCipher = makeTokenCipher({
   current: "k1",

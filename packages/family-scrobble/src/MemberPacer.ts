@@ -10,8 +10,6 @@ import { Clock, Context, Duration, Effect, Layer } from "effect"
 import { FamilyScrobbleConfig } from "./Config.js"
 
 export interface MemberPacerService {
-  /** Wait for the member's next slot and take it. */
-  readonly acquire: (memberId: string) => Effect.Effect<void>
   /**
    * Run one exchange with Trakt in the member's next slot. The slot after it
    * starts no earlier than `minPostInterval` after this one ends, so slow answers
@@ -30,6 +28,7 @@ export class MemberPacer extends Context.Tag("@org/family-scrobble/MemberPacer")
 
 export const makeMemberPacer = (): MemberPacerService => {
   const nextSlot = new Map<string, number>()
+  /** Wait for the member's next slot and take it. */
   const acquire = (memberId: string) =>
     Effect.gen(function* () {
       const settings = yield* FamilyScrobbleConfig
@@ -52,7 +51,6 @@ export const makeMemberPacer = (): MemberPacerService => {
       nextSlot.set(memberId, Math.max(nextSlot.get(memberId) ?? 0, ended + interval))
     })
   return {
-    acquire,
     paced: (memberId, exchange) =>
       Effect.zipRight(acquire(memberId), Effect.ensuring(exchange, pushBack(memberId)))
   }

@@ -88,7 +88,7 @@ const pgTarget = (name: string, database: Layer.Layer<SqlClient.SqlClient, unkno
   }
 }
 
-/** A SqlClient that fails every query: stands in where the memory target has no database. */
+/** A placeholder `SqlClient`: the memory target has no database, and only the Postgres targets run raw SQL. */
 const noDatabase = Layer.succeed(SqlClient.SqlClient, {} as SqlClient.SqlClient)
 
 export const storeTargets = (): ReadonlyArray<StoreTarget> => [

@@ -8,7 +8,11 @@ import { FamilyGroupId, GroupMemberId } from "./Ids.js"
 export const TelemetryEventName = Schema.Literal(
   "onboarding_start",
   "onboarding_complete",
-  "onboarding_abandon"
+  "onboarding_abandon",
+  /** From the onboarding page: a member opened their Trakt authorization. */
+  "authorize_opened",
+  /** From the onboarding page: the admin copied the webhook URL (the last step). */
+  "webhook_copied"
 )
 export type TelemetryEventName = typeof TelemetryEventName.Type
 

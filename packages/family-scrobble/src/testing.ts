@@ -14,6 +14,7 @@ import { NotificationsInMemory } from "./memory/NotificationsInMemory.js"
 import { OAuthStatesInMemory } from "./memory/OAuthStatesInMemory.js"
 import { RetryQueueInMemory } from "./memory/RetryQueueInMemory.js"
 import { TelemetryInMemory } from "./memory/TelemetryInMemory.js"
+import { WebhookInboxInMemory } from "./memory/WebhookInboxInMemory.js"
 import { SecureRandomSeeded } from "./testing/TestRandom.js"
 import { TestTraktLayer } from "./testing/TestTrakt.js"
 
@@ -23,6 +24,7 @@ export * from "./memory/OAuthStatesInMemory.js"
 export * from "./memory/PlaybackSessionsInMemory.js"
 export * from "./memory/RetryQueueInMemory.js"
 export * from "./memory/TelemetryInMemory.js"
+export * from "./memory/WebhookInboxInMemory.js"
 export * from "./testing/TestRandom.js"
 export * from "./testing/TestTrakt.js"
 
@@ -33,6 +35,7 @@ export const FamilyScrobbleInMemory = Layer.mergeAll(
   NotificationsInMemory,
   TelemetryInMemory,
   OAuthStatesInMemory,
+  WebhookInboxInMemory,
   FamilyScrobbleLocal
 )
 

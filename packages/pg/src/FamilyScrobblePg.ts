@@ -12,6 +12,7 @@ import { PgOAuthStates } from "./PgOAuthStates.js"
 import { PgRetryQueue } from "./PgRetryQueue.js"
 import { PgStoreConfig } from "./PgStoreConfig.js"
 import { PgTelemetry } from "./PgTelemetry.js"
+import { PgWebhookInbox } from "./PgWebhookInbox.js"
 import type { TokenCipher } from "./TokenCipher.js"
 
 export interface FamilyScrobblePgOptions {
@@ -36,7 +37,8 @@ const stores = (options: { readonly cipher: TokenCipher }) =>
     PgNotifications.layer,
     PgOAuthStates.layer,
     PgTelemetry.layer,
-    PgRetryQueue.layer
+    PgRetryQueue.layer,
+    PgWebhookInbox.layer
   )
 
 export const FamilyScrobblePg = {

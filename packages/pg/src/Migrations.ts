@@ -155,13 +155,38 @@ const claimOrder = (schema: string) =>
         WHERE status <> 'permanent_failure'`
   })
 
+/**
+ * The webhook inbox: events answered but not yet broadcast, leased to the
+ * process handling them. Also the onboarding page's own telemetry events.
+ */
+const webhookInbox = (schema: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const s = (name: string) => sql(`${schema}.${name}`)
+    yield* sql`
+      CREATE TABLE ${s("webhook_inbox")} (
+        id text PRIMARY KEY,
+        group_id uuid NOT NULL REFERENCES ${s("family_groups")} (id) ON DELETE CASCADE,
+        event jsonb NOT NULL,
+        received_at timestamptz NOT NULL,
+        lease_until timestamptz NOT NULL,
+        position bigserial NOT NULL
+      )`
+    yield* sql`CREATE INDEX webhook_inbox_lease_idx ON ${s("webhook_inbox")} (lease_until)`
+    yield* sql`ALTER TABLE ${s("telemetry_events")} DROP CONSTRAINT telemetry_events_name_check`
+    yield* sql`
+      ALTER TABLE ${s("telemetry_events")} ADD CONSTRAINT telemetry_events_name_check CHECK (name IN
+        ('onboarding_start', 'onboarding_complete', 'onboarding_abandon', 'authorize_opened', 'webhook_copied'))`
+  })
+
 /** The migrations of a schema, in order. */
 export const migrationsFor = (schema: string) =>
   Migrator.fromRecord({
     "0001_initial": initial(schema),
     "0002_locks": locks(schema),
     "0003_notification_order": notificationOrder(schema),
-    "0004_claim_order": claimOrder(schema)
+    "0004_claim_order": claimOrder(schema),
+    "0005_webhook_inbox": webhookInbox(schema)
   })
 
 /**

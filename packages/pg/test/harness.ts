@@ -6,13 +6,21 @@
 import { randomBytes } from "node:crypto"
 import { connect } from "node:net"
 import { SqlClient } from "@effect/sql"
-import type { GroupStore, Notifications, OAuthStates, RetryQueue, Telemetry } from "@org/family-scrobble"
+import type {
+  GroupStore,
+  Notifications,
+  OAuthStates,
+  RetryQueue,
+  Telemetry,
+  WebhookInbox
+} from "@org/family-scrobble"
 import {
   GroupStoreInMemory,
   NotificationsInMemory,
   OAuthStatesInMemory,
   RetryQueueInMemory,
-  TelemetryInMemory
+  TelemetryInMemory,
+  WebhookInboxInMemory
 } from "@org/family-scrobble/testing"
 import { Effect, Layer, Redacted } from "effect"
 import { FamilyScrobblePg } from "../src/FamilyScrobblePg.js"
@@ -53,7 +61,7 @@ export const testCipher = makeTokenCipher({
 })
 
 /** Every store port; in memory, those not yet on Postgres come from memory too. */
-export type Stores = GroupStore | Notifications | OAuthStates | Telemetry | RetryQueue
+export type Stores = GroupStore | Notifications | OAuthStates | Telemetry | RetryQueue | WebhookInbox
 
 /** The in-memory stores for the ports `FamilyScrobblePg` does not provide yet. */
 
@@ -101,6 +109,7 @@ export const storeTargets = (): ReadonlyArray<StoreTarget> => [
       OAuthStatesInMemory,
       TelemetryInMemory,
       RetryQueueInMemory,
+      WebhookInboxInMemory,
       noDatabase,
       PgStoreConfig.layer()
     )

@@ -99,7 +99,7 @@ export type WebhookAcceptance =
  * The first half of a webhook, before its answer: find the group (unknown →
  * `GroupNotFound`), drop what is not a playback event of the group's Plex
  * account, and record the rest in the inbox, leased to this process for
- * `lease` (default 5 minutes). Once this succeeds, the event is not lost: run
+ * `lease` (default 2 minutes). Once this succeeds, the event is not lost: run
  * `processInboxEntry` for it now, and `recoverInbox` picks it up after a crash.
  */
 export const acceptWebhook = (
@@ -134,7 +134,7 @@ export const acceptWebhook = (
     return accepted
   })
 
-const defaultInboxLease = Duration.minutes(5)
+const defaultInboxLease = Duration.minutes(2)
 
 /**
  * The second half of a webhook: broadcast an inbox entry, then take it out of

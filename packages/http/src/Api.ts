@@ -1,0 +1,328 @@
+/**
+ * The family-scrobble HTTP API, declared once. The Node server, the web
+ * handler, the Express middleware, the OpenAPI document and the docs page all
+ * come from this declaration.
+ *
+ * Paths are the product's documented ones, so webhook URLs already pasted into
+ * Plex keep working: `POST /api?id=<groupId>`, `POST /oauth/family/state`,
+ * `GET /authorize/family/member`, `/admin/api/family-groups/…`.
+ */
+import {
+  HttpApi,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiMiddleware,
+  HttpApiSchema,
+  HttpApiSecurity,
+  OpenApi
+} from "@effect/platform"
+import { Schema } from "effect"
+import {
+  BadRequest,
+  Conflict,
+  Forbidden,
+  NotFound,
+  PayloadTooLarge,
+  ServiceUnavailable,
+  Unauthorized,
+  UnsupportedMediaType
+} from "./HttpErrors.js"
+
+const IsoDate = Schema.String.annotations({ description: "An ISO 8601 instant", examples: ["2026-11-30T20:15:00.000Z"] })
+const MemberStatus = Schema.Literal("pending", "authorized", "expired", "failed")
+
+/** A member as the onboarding flow shows it, with the link that authorizes them. */
+export const MemberInvitation = Schema.Struct({
+  id: Schema.String,
+  label: Schema.String,
+  status: MemberStatus,
+  authorizeUrl: Schema.String.annotations({ description: "Open in a new window: the member signs in to Trakt." }),
+  expiresAt: IsoDate
+}).annotations({ identifier: "MemberInvitation" })
+
+export const Onboarding = Schema.Struct({
+  groupId: Schema.String,
+  webhookUrl: Schema.String.annotations({ description: "Paste into Plex: Settings → Webhooks." }),
+  members: Schema.Array(MemberInvitation)
+}).annotations({ identifier: "Onboarding" })
+
+export const CreateGroupRequest = Schema.Struct({
+  plexUsername: Schema.String.annotations({ description: "The shared Plex account whose playback is scrobbled." }),
+  labels: Schema.Array(Schema.String).annotations({ description: "One label per member (1–10), unique in the group." })
+}).annotations({ identifier: "CreateGroupRequest" })
+
+export const AddMemberRequest = Schema.Struct({
+  groupId: Schema.String,
+  label: Schema.String
+}).annotations({ identifier: "AddMemberRequest" })
+
+export const MemberStatusView = Schema.Struct({
+  id: Schema.String,
+  label: Schema.String,
+  status: MemberStatus,
+  statusReason: Schema.NullOr(Schema.String),
+  traktUsername: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "MemberStatus" })
+
+export const OnboardingStatus = Schema.Struct({
+  groupId: Schema.String,
+  plexUsername: Schema.String,
+  webhookUrl: Schema.String,
+  complete: Schema.Boolean.annotations({ description: "Every member is authorized." }),
+  members: Schema.Array(MemberStatusView)
+}).annotations({ identifier: "OnboardingStatus" })
+
+export const WebhookAnswer = Schema.Struct({
+  eventId: Schema.String,
+  status: Schema.Literal("accepted", "ignored"),
+  reason: Schema.optional(Schema.String)
+}).annotations({ identifier: "WebhookAnswer" })
+
+export const GroupSummaryView = Schema.Struct({
+  id: Schema.String,
+  plexUsername: Schema.String,
+  memberCount: Schema.Int,
+  authorizedCount: Schema.Int,
+  createdAt: IsoDate,
+  webhookUrl: Schema.String
+}).annotations({ identifier: "GroupSummary" })
+
+export const MemberView = Schema.Struct({
+  id: Schema.String,
+  label: Schema.String,
+  status: MemberStatus,
+  statusReason: Schema.NullOr(Schema.String),
+  traktUsername: Schema.NullOr(Schema.String),
+  tokenExpiresAt: Schema.NullOr(IsoDate),
+  authorizedAt: Schema.NullOr(IsoDate),
+  createdAt: IsoDate
+}).annotations({ identifier: "Member" })
+
+export const NotificationView = Schema.Struct({
+  id: Schema.String,
+  memberId: Schema.NullOr(Schema.String),
+  kind: Schema.String,
+  message: Schema.String,
+  createdAt: IsoDate,
+  dismissedAt: Schema.NullOr(IsoDate)
+}).annotations({ identifier: "Notification" })
+
+export const QueueDepthView = Schema.Struct({
+  queued: Schema.Int,
+  retrying: Schema.Int,
+  permanentFailure: Schema.Int
+}).annotations({ identifier: "QueueDepth" })
+
+export const GroupDetailsView = Schema.Struct({
+  id: Schema.String,
+  plexUsername: Schema.String,
+  createdAt: IsoDate,
+  webhookUrl: Schema.String,
+  members: Schema.Array(MemberView),
+  queue: QueueDepthView,
+  notifications: Schema.Array(NotificationView)
+}).annotations({ identifier: "GroupDetails" })
+
+export const TelemetryRequest = Schema.Struct({
+  name: Schema.Literal("authorize_opened", "webhook_copied"),
+  groupId: Schema.UUID,
+  memberId: Schema.optional(Schema.UUID)
+}).annotations({ identifier: "TelemetryRequest" })
+
+export const Health = Schema.Struct({
+  status: Schema.Literal("ok"),
+  inbox: Schema.Int.annotations({ description: "Webhook events answered and not yet broadcast." })
+}).annotations({ identifier: "Health" })
+
+const GroupIdParam = HttpApiSchema.param("groupId", Schema.String)
+const MemberIdParam = HttpApiSchema.param("memberId", Schema.String)
+const NotificationIdParam = HttpApiSchema.param("notificationId", Schema.String)
+
+const Html = HttpApiSchema.Text({ contentType: "text/html" })
+
+/** The Plex webhook. */
+export class WebhookGroup extends HttpApiGroup.make("webhook")
+  .add(
+    HttpApiEndpoint.post("receive", "/api")
+      .setUrlParams(Schema.Struct({ id: Schema.String.annotations({ description: "The family group id." }) }))
+      .addSuccess(WebhookAnswer)
+      .addError(BadRequest)
+      .addError(NotFound)
+      .addError(PayloadTooLarge)
+      .addError(UnsupportedMediaType)
+      .annotate(OpenApi.Summary, "Receive a Plex webhook")
+      .annotate(
+        OpenApi.Description,
+        "Plex posts `multipart/form-data` with a `payload` JSON part (and a `thumb` image on some events). " +
+          "The answer comes once the event is recorded durably; the broadcast to every member follows. " +
+          "Events of other Plex accounts and non-playback events are answered `ignored`."
+      )
+      .annotate(OpenApi.Transform, (operation) => ({
+        ...operation,
+        requestBody: {
+          required: true,
+          content: {
+            "multipart/form-data": {
+              schema: {
+                type: "object",
+                required: ["payload"],
+                properties: {
+                  payload: { type: "string", description: "The Plex event, as JSON" },
+                  thumb: { type: "string", format: "binary" }
+                }
+              }
+            }
+          }
+        }
+      }))
+  )
+  .annotate(OpenApi.Title, "Webhook") {}
+
+/** Creating a family and authorizing its members. */
+export class OnboardingGroup extends HttpApiGroup.make("onboarding")
+  .add(
+    HttpApiEndpoint.post("start", "/oauth/family/state")
+      .setPayload(Schema.Union(CreateGroupRequest, AddMemberRequest))
+      .addSuccess(Onboarding, { status: 201 })
+      .addError(BadRequest)
+      .addError(NotFound)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Create a family group, or add one member to a group")
+      .annotate(
+        OpenApi.Description,
+        "`{ plexUsername, labels }` creates the group; `{ groupId, label }` adds one member. " +
+          "Each member gets an `authorizeUrl` to open in a new window."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("status")`/oauth/family/${GroupIdParam}/status`
+      .addSuccess(OnboardingStatus)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Onboarding status of every member (poll it)")
+  )
+  .add(
+    HttpApiEndpoint.post("reauthorize")`/oauth/family/${GroupIdParam}/members/${MemberIdParam}/authorization`
+      .addSuccess(MemberInvitation, { status: 201 })
+      .addError(NotFound)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "A new authorization link for a member who is not authorized")
+  )
+  .add(
+    HttpApiEndpoint.get("callback", "/authorize/family/member")
+      .setUrlParams(
+        Schema.Struct({
+          code: Schema.optional(Schema.String),
+          state: Schema.optional(Schema.String),
+          error: Schema.optional(Schema.String),
+          error_description: Schema.optional(Schema.String)
+        })
+      )
+      .addSuccess(Html)
+      .addError(Html, { status: 400 })
+      .annotate(OpenApi.Summary, "The Trakt OAuth callback")
+      .annotate(
+        OpenApi.Description,
+        "Trakt redirects the member here. Answers an HTML page that says who was authorized, or why not (400)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("telemetry", "/api/telemetry")
+      .setPayload(TelemetryRequest)
+      .addSuccess(HttpApiSchema.Empty(202))
+      .addError(BadRequest)
+      .annotate(OpenApi.Summary, "Record an onboarding page event (ids only)")
+  )
+  .annotate(OpenApi.Title, "Onboarding") {}
+
+/** Bearer authentication of the admin API. */
+export class AdminAuth extends HttpApiMiddleware.Tag<AdminAuth>()("@org/http/AdminAuth", {
+  failure: Schema.Union(Unauthorized, Forbidden),
+  security: { bearer: HttpApiSecurity.bearer }
+}) {}
+
+const groupPath = HttpApiEndpoint.get("getGroup")`/admin/api/family-groups/${GroupIdParam}`
+
+/** The admin API, behind `Authorization: Bearer <ADMIN_TOKEN>`. */
+export class AdminGroup extends HttpApiGroup.make("admin")
+  .add(
+    HttpApiEndpoint.get("listGroups", "/admin/api/family-groups")
+      .addSuccess(Schema.Struct({ groups: Schema.Array(GroupSummaryView) }))
+      .annotate(OpenApi.Summary, "Every family group with its member counts")
+  )
+  .add(
+    groupPath
+      .addSuccess(GroupDetailsView)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "A group: members with status and token expiry, retry queue depth, notifications")
+  )
+  .add(
+    HttpApiEndpoint.post("addMember")`/admin/api/family-groups/${GroupIdParam}/members`
+      .setPayload(Schema.Struct({ label: Schema.String }))
+      .addSuccess(MemberInvitation, { status: 201 })
+      .addError(BadRequest)
+      .addError(NotFound)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Add a member; answers their authorization link")
+  )
+  .add(
+    HttpApiEndpoint.post("reauthorizeMember")`/admin/api/family-groups/${GroupIdParam}/members/${MemberIdParam}/authorization`
+      .addSuccess(MemberInvitation, { status: 201 })
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "A new authorization link for a member (after an expiry, or a lost link)")
+  )
+  .add(
+    HttpApiEndpoint.del("removeMember")`/admin/api/family-groups/${GroupIdParam}/members/${MemberIdParam}`
+      .addSuccess(Schema.Struct({ droppedRetries: Schema.Int }))
+      .addError(NotFound)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Remove a member with their tokens and queued retries; the webhook URL stays")
+  )
+  .add(
+    HttpApiEndpoint.del("deleteGroup")`/admin/api/family-groups/${GroupIdParam}`
+      .addSuccess(HttpApiSchema.NoContent)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Delete a group with everything it holds")
+  )
+  .add(
+    HttpApiEndpoint.get("listNotifications")`/admin/api/family-groups/${GroupIdParam}/notifications`
+      .setUrlParams(
+        Schema.Struct({
+          includeDismissed: Schema.optional(Schema.Literal("true", "false"))
+        })
+      )
+      .addSuccess(Schema.Struct({ notifications: Schema.Array(NotificationView) }))
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "A group's notifications, newest first")
+  )
+  .add(
+    HttpApiEndpoint.post(
+      "dismissNotification"
+    )`/admin/api/family-groups/${GroupIdParam}/notifications/${NotificationIdParam}/dismiss`
+      .addSuccess(HttpApiSchema.NoContent)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Dismiss a notification")
+  )
+  .middleware(AdminAuth)
+  .annotate(OpenApi.Title, "Admin") {}
+
+/** Health. */
+export class SystemGroup extends HttpApiGroup.make("system")
+  .add(
+    HttpApiEndpoint.get("health", "/healthz")
+      .addSuccess(Health)
+      .addError(ServiceUnavailable)
+      .annotate(OpenApi.Summary, "Liveness and database reachability")
+  )
+  .annotate(OpenApi.Title, "System") {}
+
+/** The whole API. */
+export class FamilyScrobbleApi extends HttpApi.make("family-scrobble")
+  .add(WebhookGroup)
+  .add(OnboardingGroup)
+  .add(AdminGroup)
+  .add(SystemGroup)
+  .annotate(OpenApi.Title, "Family scrobbling")
+  .annotate(
+    OpenApi.Description,
+    "One shared Plex account scrobbling to every family member's Trakt account. Errors are JSON `{ _tag, message }`."
+  ) {}

@@ -1,0 +1,285 @@
+/**
+ * The API's handlers: decode at the edge, run the domain program, map its
+ * typed errors onto HTTP errors that say what to fix.
+ */
+import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import {
+  acceptWebhook,
+  addGroupMember,
+  completeAuthorization,
+  createFamilyGroup,
+  deleteFamilyGroup,
+  dismissNotification,
+  FamilyGroupId,
+  findGroupOrFail,
+  GroupMemberId,
+  GroupStore,
+  getFamilyGroup,
+  listFamilyGroups,
+  listGroupNotifications,
+  reauthorizeMember,
+  removeGroupMember,
+  Telemetry,
+  TelemetryEvent,
+  WebhookInbox
+} from "@org/family-scrobble"
+import { decodeWebhookEither } from "@org/plex"
+import { DateTime, Effect, Either, Option, Schema, Stream } from "effect"
+import { FamilyScrobbleApi } from "./Api.js"
+import {
+  BadRequest,
+  Conflict,
+  NotFound,
+  PayloadTooLarge,
+  ServiceUnavailable,
+  UnsupportedMediaType
+} from "./HttpErrors.js"
+import { FamilyHttpConfig, webhookUrlOf } from "./HttpConfig.js"
+import { authorizeResultPage } from "./pages/index.js"
+import {
+  groupDetailsView,
+  groupSummaryView,
+  invitationView,
+  memberStatusView,
+  notificationView,
+  onboardingView
+} from "./Views.js"
+import { WebhookDispatcher } from "./WebhookDispatcher.js"
+
+/** Every expected failure of the domain programs the API calls. */
+type DomainError = { readonly _tag: string; readonly message: string }
+
+const conflictReasons = new Set([
+  "PlexUsernameTaken",
+  "DuplicateMemberLabel",
+  "MemberLimitReached",
+  "LastMemberRemoval",
+  "DuplicateTraktAccount"
+])
+
+/** A domain error as the HTTP error a client can act on. */
+export const toHttpError = (error: DomainError): BadRequest | NotFound | Conflict => {
+  switch (error._tag) {
+    case "GroupNotFound":
+      return new NotFound({ message: error.message, resource: "group" })
+    case "MemberNotFound":
+      return new NotFound({ message: error.message, resource: "member" })
+    case "NotificationNotFound":
+      return new NotFound({ message: error.message, resource: "notification" })
+    default:
+      if (conflictReasons.has(error._tag)) {
+        return new Conflict({ message: error.message, reason: error._tag as Conflict["reason"] })
+      }
+      return new BadRequest({ message: error.message })
+  }
+}
+
+type NotFoundTag = "GroupNotFound" | "MemberNotFound" | "NotificationNotFound"
+
+/** The HTTP error each domain error becomes, by its tag. */
+export type HttpErrorOf<E> = E extends { readonly _tag: NotFoundTag }
+  ? NotFound
+  : E extends { readonly _tag: Conflict["reason"] }
+    ? Conflict
+    : BadRequest
+
+const httpErrors = <A, E extends DomainError, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, HttpErrorOf<E>, R> => Effect.mapError(effect, (error) => toHttpError(error) as HttpErrorOf<E>)
+
+/** Read a body up to `limit` bytes; a larger one fails without being read to its end. */
+const readBody = (limit: number) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const declared = Number(request.headers["content-length"] ?? Number.NaN)
+    const tooLarge = new PayloadTooLarge({
+      message: `The webhook body is larger than ${limit} bytes.`,
+      limit
+    })
+    if (Number.isFinite(declared) && declared > limit) return yield* tooLarge
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    yield* request.stream.pipe(
+      Stream.mapError(() => new BadRequest({ message: "The request body could not be read." })),
+      Stream.runForEach((chunk) => {
+        size += chunk.length
+        if (size > limit) return Effect.fail(tooLarge)
+        chunks.push(chunk)
+        return Effect.void
+      })
+    )
+    const body = new Uint8Array(size)
+    let offset = 0
+    for (const chunk of chunks) {
+      body.set(chunk, offset)
+      offset += chunk.length
+    }
+    return { body, contentType: request.headers["content-type"] }
+  })
+
+const WebhookLive = HttpApiBuilder.group(FamilyScrobbleApi, "webhook", (handlers) =>
+  handlers.handle("receive", ({ urlParams }) =>
+    Effect.gen(function* () {
+      const settings = yield* FamilyHttpConfig
+      const dispatcher = yield* WebhookDispatcher
+      const { body, contentType } = yield* readBody(settings.maxWebhookBytes)
+      const decoded = decodeWebhookEither(body, contentType, { maxBodyBytes: settings.maxWebhookBytes })
+      if (Either.isLeft(decoded)) {
+        const error = decoded.left
+        switch (error._tag) {
+          case "WebhookTooLarge":
+            return yield* new PayloadTooLarge({ message: error.message, limit: error.limit })
+          case "UnsupportedContentType":
+            return yield* new UnsupportedMediaType({ message: error.message })
+          default:
+            return yield* new BadRequest({ message: error.message })
+        }
+      }
+      const acceptance = yield* httpErrors(acceptWebhook(urlParams.id, decoded.right.event))
+      if (acceptance._tag === "Ignored") {
+        return { eventId: acceptance.eventId, status: "ignored" as const, reason: acceptance.ignored.detail }
+      }
+      yield* dispatcher.dispatch(acceptance.entry)
+      return { eventId: acceptance.entry.id, status: "accepted" as const }
+    })
+  )
+)
+
+const isCreateGroup = (
+  payload: { readonly plexUsername: string; readonly labels: ReadonlyArray<string> } | { readonly groupId: string }
+): payload is { readonly plexUsername: string; readonly labels: ReadonlyArray<string> } => "labels" in payload
+
+const htmlPage = (status: number, body: string) =>
+  HttpServerResponse.html(body).pipe(HttpServerResponse.setStatus(status))
+
+const OnboardingLive = HttpApiBuilder.group(FamilyScrobbleApi, "onboarding", (handlers) =>
+  handlers
+    .handle("start", ({ payload }) =>
+      Effect.gen(function* () {
+        const settings = yield* FamilyHttpConfig
+        if (isCreateGroup(payload)) {
+          const created = yield* httpErrors(createFamilyGroup(payload))
+          return onboardingView(settings, created.group, created.members)
+        }
+        const invitation = yield* httpErrors(addGroupMember(payload.groupId, { label: payload.label }))
+        return onboardingView(settings, { id: invitation.member.groupId }, [invitation])
+      })
+    )
+    .handle("status", ({ path }) =>
+      Effect.gen(function* () {
+        const settings = yield* FamilyHttpConfig
+        const group = yield* httpErrors(findGroupOrFail(path.groupId))
+        const members = yield* Effect.flatMap(GroupStore, (store) => store.listMembers(group.id))
+        return {
+          groupId: group.id,
+          plexUsername: group.plexUsername,
+          webhookUrl: webhookUrlOf(settings, group.id),
+          complete: members.every((member) => member.status === "authorized"),
+          members: members.map(memberStatusView)
+        }
+      })
+    )
+    .handle("reauthorize", ({ path }) =>
+      Effect.gen(function* () {
+        const details = yield* httpErrors(getFamilyGroup(path.groupId))
+        const member = details.members.find((m) => m.id === path.memberId)
+        if (member?.status === "authorized") {
+          return yield* new Conflict({
+            message: `${member.label} is already authorized; an admin can issue a new link from the admin page.`,
+            reason: "AlreadyAuthorized"
+          })
+        }
+        return invitationView(yield* httpErrors(reauthorizeMember(path.groupId, path.memberId)))
+      })
+    )
+    .handle("callback", ({ urlParams }) =>
+      Effect.gen(function* () {
+        if (urlParams.error !== undefined) {
+          const reason =
+            urlParams.error === "access_denied"
+              ? "You declined the authorization on Trakt."
+              : `Trakt answered: ${urlParams.error_description ?? urlParams.error}.`
+          return htmlPage(400, authorizeResultPage({ ok: false, reason }))
+        }
+        return yield* completeAuthorization({ code: urlParams.code ?? "", state: urlParams.state ?? "" }).pipe(
+          Effect.map((member) =>
+            htmlPage(
+              200,
+              authorizeResultPage({
+                ok: true,
+                label: member.label,
+                traktUsername: Option.getOrElse(member.traktUsername, () => member.label),
+                memberId: member.id
+              })
+            )
+          ),
+          Effect.catchAll((error) => Effect.succeed(htmlPage(400, authorizeResultPage({ ok: false, reason: error.message }))))
+        )
+      })
+    )
+    .handle("telemetry", ({ payload }) =>
+      Effect.gen(function* () {
+        const telemetry = yield* Telemetry
+        yield* telemetry.record(
+          TelemetryEvent.of({
+            name: payload.name,
+            groupId: FamilyGroupId.make(payload.groupId),
+            ...(payload.memberId === undefined ? {} : { memberId: GroupMemberId.make(payload.memberId) }),
+            at: yield* DateTime.now
+          })
+        )
+      })
+    )
+)
+
+const AdminLive = HttpApiBuilder.group(FamilyScrobbleApi, "admin", (handlers) =>
+  handlers
+    .handle("listGroups", () =>
+      Effect.gen(function* () {
+        const settings = yield* FamilyHttpConfig
+        const groups = yield* listFamilyGroups
+        return { groups: groups.map((summary) => groupSummaryView(settings, summary)) }
+      })
+    )
+    .handle("getGroup", ({ path }) =>
+      Effect.gen(function* () {
+        const settings = yield* FamilyHttpConfig
+        return groupDetailsView(settings, yield* httpErrors(getFamilyGroup(path.groupId)))
+      })
+    )
+    .handle("addMember", ({ path, payload }) =>
+      Effect.map(httpErrors(addGroupMember(path.groupId, payload)), invitationView)
+    )
+    .handle("reauthorizeMember", ({ path }) =>
+      Effect.map(httpErrors(reauthorizeMember(path.groupId, path.memberId)), invitationView)
+    )
+    .handle("removeMember", ({ path }) =>
+      Effect.map(httpErrors(removeGroupMember(path.groupId, path.memberId)), ({ droppedRetries }) => ({
+        droppedRetries
+      }))
+    )
+    .handle("deleteGroup", ({ path }) => httpErrors(deleteFamilyGroup(path.groupId)))
+    .handle("listNotifications", ({ path, urlParams }) =>
+      Effect.map(
+        httpErrors(listGroupNotifications(path.groupId, { includeDismissed: urlParams.includeDismissed === "true" })),
+        (notifications) => ({ notifications: notifications.map(notificationView) })
+      )
+    )
+    .handle("dismissNotification", ({ path }) =>
+      httpErrors(dismissNotification(path.groupId, path.notificationId))
+    )
+)
+
+const SystemLive = HttpApiBuilder.group(FamilyScrobbleApi, "system", (handlers) =>
+  handlers.handle("health", () =>
+    Effect.flatMap(WebhookInbox, (inbox) => inbox.size()).pipe(
+      Effect.timeout("3 seconds"),
+      Effect.map((inbox) => ({ status: "ok" as const, inbox })),
+      Effect.catchAll(() => new ServiceUnavailable({ message: "The database did not answer within 3 seconds." }))
+    )
+  )
+)
+
+export const handlerGroups = { WebhookLive, OnboardingLive, AdminLive, SystemLive }
+/** Keep `Schema` referenced for declaration emit of the handler types. */
+export type { Schema }

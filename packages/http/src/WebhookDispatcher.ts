@@ -1,0 +1,72 @@
+/**
+ * Broadcasts run after the webhook's answer, in fibers owned by the server, not
+ * by the request. On shutdown, broadcasts under way get `drainTimeout` to
+ * finish; what is still unfinished then stays in the inbox and is recovered.
+ */
+import {
+  FamilyScrobbleConfig,
+  type GroupStore,
+  type InboxEntry,
+  type Locks,
+  type MemberPacer,
+  type Notifications,
+  type PlaybackSessions,
+  processInboxEntry,
+  type RetryQueue,
+  type SecureRandom,
+  type TraktApi,
+  type WebhookInbox
+} from "@org/family-scrobble"
+import { Context, Duration, Effect, FiberSet, Layer } from "effect"
+
+/** What a broadcast needs. */
+export type BroadcastServices =
+  | GroupStore
+  | RetryQueue
+  | Notifications
+  | Locks
+  | MemberPacer
+  | PlaybackSessions
+  | SecureRandom
+  | TraktApi
+  | WebhookInbox
+
+export class WebhookDispatcher extends Context.Tag("@org/http/WebhookDispatcher")<
+  WebhookDispatcher,
+  {
+    /** Start broadcasting an accepted entry; returns at once. */
+    readonly dispatch: (entry: InboxEntry) => Effect.Effect<void>
+  }
+>() {
+  static readonly layer = (options: { readonly drainTimeout?: Duration.DurationInput } = {}) =>
+    Layer.scoped(
+      WebhookDispatcher,
+      Effect.gen(function* () {
+        const fibers = yield* FiberSet.make<unknown, never>()
+        const context = yield* Effect.context<BroadcastServices>()
+        // A reference, not in the context unless provided: carry the settings in force over explicitly.
+        const settings = yield* FamilyScrobbleConfig
+        // Finalizers run last-added first: drain, then FiberSet interrupts the rest.
+        yield* Effect.addFinalizer(() =>
+          FiberSet.awaitEmpty(fibers).pipe(
+            Effect.timeout(options.drainTimeout ?? Duration.seconds(10)),
+            Effect.ignore
+          )
+        )
+        return {
+          dispatch: (entry) =>
+            FiberSet.run(
+              fibers,
+              processInboxEntry(entry).pipe(
+                Effect.catchAllCause((cause) =>
+                  Effect.logError("broadcast failed; the event stays in the inbox for recovery", cause)
+                ),
+                Effect.annotateLogs({ event_id: entry.id, group_id: entry.groupId }),
+                Effect.provide(context),
+                Effect.provideService(FamilyScrobbleConfig, settings)
+              )
+            ).pipe(Effect.asVoid)
+        }
+      })
+    )
+}

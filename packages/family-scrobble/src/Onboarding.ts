@@ -118,9 +118,16 @@ export const completeAuthorization = (input: { readonly code: string; readonly s
     ).pipe(Effect.annotateLogs({ member_id: record.memberId }))
   })
 
+/** What a run of the abandoned-onboarding detector did. */
+export interface AbandonedOnboardingReport {
+  /** Onboardings reported abandoned by this run (each is reported once). */
+  readonly abandoned: number
+}
+
 /**
- * Report onboardings not completed `onboardingAbandonAfter` after they started
- * (each once), and forget expired links. Meant to run every minute or so.
+ * Report onboardings not completed `onboardingAbandonAfter` after they started,
+ * each once. Meant to run every minute or so. Expired links are forgotten by
+ * `expireOAuthStates`, which keeps every link until it has been reported.
  */
 export const detectAbandonedOnboarding = Effect.gen(function* () {
   const states = yield* OAuthStates
@@ -141,6 +148,22 @@ export const detectAbandonedOnboarding = Effect.gen(function* () {
       })
     )
   )
-  const purged = yield* states.purgeExpired(now)
-  return { abandoned: abandoned.length, purged }
+  const report: AbandonedOnboardingReport = { abandoned: abandoned.length }
+  return report
+})
+
+/**
+ * Forget authorization links that have expired and need no more reporting (used,
+ * withdrawn, or already reported abandoned); an unused link is kept until
+ * `detectAbandonedOnboarding` has reported it. Returns how many were forgotten.
+ * Meant to run every few minutes.
+ */
+export const expireOAuthStates = Effect.gen(function* () {
+  const states = yield* OAuthStates
+  const now = yield* DateTime.now
+  const forgotten = yield* states.purgeExpired(now)
+  yield* Effect.logDebug("forgot expired OAuth states").pipe(
+    Effect.annotateLogs({ oauth_states_forgotten: forgotten })
+  )
+  return forgotten
 })

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Option, Redacted, TestClock } from "effect"
+import { DateTime, Duration, Effect, Option, Redacted, TestClock } from "effect"
 import {
   completeAuthorization,
   createFamilyGroup,
   detectAbandonedOnboarding,
+  expireOAuthStates,
   GroupStore,
+  OAuthStates,
   reauthorizeMember
 } from "../src/index.js"
 import { FamilyScrobbleTest, TelemetryLog, TestTrakt } from "../src/testing.js"
@@ -144,5 +146,38 @@ describe("onboarding", () => {
           ["onboarding_abandon", slow.member.id, 900_001]
         ])
       }).pipe(Effect.provide(FamilyScrobbleTest()))
+  )
+
+  it.effect("forgets expired links once they need no more reporting, and not before they are reported", () =>
+    Effect.gen(function* () {
+      const trakt = yield* TestTrakt
+      const states = yield* OAuthStates
+      const created = yield* createFamilyGroup({ plexUsername: "tv", labels: ["Used", "Unused"] })
+      const [used, unused] = created.members.map((m) => stateOf(m.authorizeUrl))
+      if (used === undefined || unused === undefined) throw new Error("members missing")
+      yield* completeAuthorization({ code: trakt.codeFor("used"), state: used })
+      const refusal = (state: string) =>
+        Effect.flatMap(DateTime.now, (now) => Effect.flip(states.consume(state, now))).pipe(
+          Effect.map((error) => error.reason)
+        )
+
+      // Not expired yet (links live 30 minutes): nothing is forgotten.
+      yield* TestClock.adjust(Duration.minutes(29))
+      expect(yield* expireOAuthStates).toBe(0)
+      expect(yield* refusal(used)).toBe("used")
+
+      // Expired: the used link goes; the unused one stays until it is reported abandoned.
+      yield* TestClock.adjust(Duration.minutes(2))
+      expect(yield* expireOAuthStates).toBe(1)
+      expect(yield* refusal(used)).toBe("unknown")
+      expect(yield* refusal(unused)).toBe("expired")
+
+      // Reporting no longer forgets anything by itself; the next expiry run does.
+      expect(yield* detectAbandonedOnboarding).toEqual({ abandoned: 1 })
+      expect(yield* refusal(unused)).toBe("expired")
+      expect(yield* expireOAuthStates).toBe(1)
+      expect(yield* refusal(unused)).toBe("unknown")
+      expect(yield* expireOAuthStates).toBe(0)
+    }).pipe(Effect.provide(FamilyScrobbleTest()))
   )
 })

@@ -149,9 +149,10 @@ export const removeGroupMember = (groupId: string, memberId: string) =>
         const states = yield* OAuthStates
         const member = yield* findMemberOrFail(group, memberId)
         yield* checkRemoveMember(yield* store.listMembers(group.id), member)
-        yield* store.removeMember(group.id, member.id)
+        // Retries and links first: a store may cascade them away with the member, and the count is reported.
         const droppedRetries = yield* queue.removeForMember(member.id)
         yield* states.revokeForMember(member.id)
+        yield* store.removeMember(group.id, member.id)
         yield* raiseNotification({
           groupId: group.id,
           kind: "member_removed",

@@ -4,8 +4,8 @@
 import { createHash, timingSafeEqual } from "node:crypto"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { AdminAuth } from "./Api.js"
-import { Forbidden, Unauthorized } from "./HttpErrors.js"
 import { FamilyHttpConfig } from "./HttpConfig.js"
+import { Forbidden, Unauthorized } from "./HttpErrors.js"
 
 /** Equal in time independent of where the inputs differ, and of their lengths (both are hashed first). */
 export const constantTimeEqual = (a: string, b: string): boolean =>
@@ -21,7 +21,8 @@ export const AdminAuthLive = Layer.effect(
           onNone: () =>
             Effect.fail(
               new Forbidden({
-                message: "The admin API is closed: this server has no admin token configured (set ADMIN_TOKEN)."
+                message:
+                  "The admin API is closed: this server has no admin token configured (set ADMIN_TOKEN)."
               })
             ),
           onSome: (expected) =>
@@ -30,7 +31,8 @@ export const AdminAuthLive = Layer.effect(
               ? Effect.void
               : Effect.fail(
                   new Unauthorized({
-                    message: "Send the admin token as `Authorization: Bearer <token>`; the one sent is missing or wrong."
+                    message:
+                      "Send the admin token as `Authorization: Bearer <token>`; the one sent is missing or wrong."
                   })
                 )
         })

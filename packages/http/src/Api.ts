@@ -28,7 +28,10 @@ import {
   UnsupportedMediaType
 } from "./HttpErrors.js"
 
-const IsoDate = Schema.String.annotations({ description: "An ISO 8601 instant", examples: ["2026-11-30T20:15:00.000Z"] })
+const IsoDate = Schema.String.annotations({
+  description: "An ISO 8601 instant",
+  examples: ["2026-11-30T20:15:00.000Z"]
+})
 const MemberStatus = Schema.Literal("pending", "authorized", "expired", "failed")
 
 /** A member as the onboarding flow shows it, with the link that authorizes them. */
@@ -36,7 +39,9 @@ export const MemberInvitation = Schema.Struct({
   id: Schema.String,
   label: Schema.String,
   status: MemberStatus,
-  authorizeUrl: Schema.String.annotations({ description: "Open in a new window: the member signs in to Trakt." }),
+  authorizeUrl: Schema.String.annotations({
+    description: "Open in a new window: the member signs in to Trakt."
+  }),
   expiresAt: IsoDate
 }).annotations({ identifier: "MemberInvitation" })
 
@@ -47,8 +52,12 @@ export const Onboarding = Schema.Struct({
 }).annotations({ identifier: "Onboarding" })
 
 export const CreateGroupRequest = Schema.Struct({
-  plexUsername: Schema.String.annotations({ description: "The shared Plex account whose playback is scrobbled." }),
-  labels: Schema.Array(Schema.String).annotations({ description: "One label per member (1–10), unique in the group." })
+  plexUsername: Schema.String.annotations({
+    description: "The shared Plex account whose playback is scrobbled."
+  }),
+  labels: Schema.Array(Schema.String).annotations({
+    description: "One label per member (1–10), unique in the group."
+  })
 }).annotations({ identifier: "CreateGroupRequest" })
 
 export const AddMemberRequest = Schema.Struct({
@@ -224,6 +233,20 @@ export class OnboardingGroup extends HttpApiGroup.make("onboarding")
         OpenApi.Description,
         "Trakt redirects the member here. Answers an HTML page that says who was authorized, or why not (400)."
       )
+      // The generator files the 400 page under application/json with the decode error; it is HTML.
+      .annotate(OpenApi.Transform, (operation) => ({
+        ...operation,
+        responses: {
+          ...(operation.responses as Record<string, unknown>),
+          "400": {
+            description: "A page that says why the member was not authorized (JSON for a malformed query).",
+            content: {
+              "text/html": { schema: { type: "string" } },
+              "application/json": { schema: { $ref: "#/components/schemas/HttpApiDecodeError" } }
+            }
+          }
+        }
+      }))
   )
   .add(
     HttpApiEndpoint.post("telemetry", "/api/telemetry")
@@ -253,7 +276,10 @@ export class AdminGroup extends HttpApiGroup.make("admin")
     groupPath
       .addSuccess(GroupDetailsView)
       .addError(NotFound)
-      .annotate(OpenApi.Summary, "A group: members with status and token expiry, retry queue depth, notifications")
+      .annotate(
+        OpenApi.Summary,
+        "A group: members with status and token expiry, retry queue depth, notifications"
+      )
   )
   .add(
     HttpApiEndpoint.post("addMember")`/admin/api/family-groups/${GroupIdParam}/members`
@@ -265,7 +291,9 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       .annotate(OpenApi.Summary, "Add a member; answers their authorization link")
   )
   .add(
-    HttpApiEndpoint.post("reauthorizeMember")`/admin/api/family-groups/${GroupIdParam}/members/${MemberIdParam}/authorization`
+    HttpApiEndpoint.post(
+      "reauthorizeMember"
+    )`/admin/api/family-groups/${GroupIdParam}/members/${MemberIdParam}/authorization`
       .addSuccess(MemberInvitation, { status: 201 })
       .addError(NotFound)
       .annotate(OpenApi.Summary, "A new authorization link for a member (after an expiry, or a lost link)")
@@ -275,7 +303,10 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       .addSuccess(Schema.Struct({ droppedRetries: Schema.Int }))
       .addError(NotFound)
       .addError(Conflict)
-      .annotate(OpenApi.Summary, "Remove a member with their tokens and queued retries; the webhook URL stays")
+      .annotate(
+        OpenApi.Summary,
+        "Remove a member with their tokens and queued retries; the webhook URL stays"
+      )
   )
   .add(
     HttpApiEndpoint.del("deleteGroup")`/admin/api/family-groups/${GroupIdParam}`

@@ -7,9 +7,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { type HttpApi, HttpApiBuilder, HttpApp, type HttpRouter, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type { OAuthStates, Telemetry } from "@org/family-scrobble"
-import { type Duration, Effect, Layer, ManagedRuntime } from "effect"
-import { FamilyScrobbleApi } from "./Api.js"
+import { type Duration, Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
 import { AdminAuthLive } from "./AdminAuthLive.js"
+import { FamilyScrobbleApi } from "./Api.js"
 import { handlerGroups } from "./Handlers.js"
 import { FamilyHttpConfig, type FamilyHttpOptions } from "./HttpConfig.js"
 import { PagesLive, securityHeaders } from "./Routes.js"
@@ -24,6 +24,8 @@ export type FamilyScrobbleServices = BroadcastServices | OAuthStates | Telemetry
 export interface FamilyScrobbleHttpOptions extends FamilyHttpOptions {
   /** On shutdown, how long broadcasts under way may take to finish. Default 10 s. */
   readonly drainTimeout?: Duration.DurationInput | undefined
+  /** The least severe log level written (`makeHandlers` only). Default `Info`. */
+  readonly logLevel?: LogLevel.Literal | undefined
 }
 
 /**
@@ -41,7 +43,9 @@ const layer = (
   )
   return Layer.mergeAll(api, PagesLive.pipe(Layer.provideMerge(HttpApiBuilder.Router.Live))).pipe(
     Layer.provide(
-      WebhookDispatcher.layer(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout })
+      WebhookDispatcher.layer(
+        options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }
+      )
     ),
     Layer.provide(FamilyHttpConfig.layer(options))
   )
@@ -61,7 +65,9 @@ export const familyScrobbleApp: Effect.Effect<
 const serve = (
   options: FamilyScrobbleHttpOptions & { readonly port: number; readonly host?: string }
 ): Layer.Layer<HttpServer.HttpServer, unknown, FamilyScrobbleServices> =>
-  HttpApiBuilder.serve(securityHeaders).pipe(
+  // The headers are applied to the app: as `HttpServer.serve`'s middleware they
+  // would run after the response was written, and never reach the client.
+  Layer.unwrapEffect(Effect.map(familyScrobbleApp, (app) => HttpServer.serve(app))).pipe(
     Layer.provide(layer(options)),
     HttpServer.withLogAddress,
     Layer.provideMerge(
@@ -96,7 +102,16 @@ export interface FamilyScrobbleHandlers {
   readonly dispose: () => Promise<void>
 }
 
-const exactPaths = new Set(["/", "/family", "/individual", "/admin", "/docs", "/openapi.json", "/healthz", "/api"])
+const exactPaths = new Set([
+  "/",
+  "/family",
+  "/individual",
+  "/admin",
+  "/docs",
+  "/openapi.json",
+  "/healthz",
+  "/api"
+])
 const pathPrefixes = ["/api/", "/assets/", "/oauth/family/", "/authorize/family/", "/admin/api/"]
 
 /** Whether a request path belongs to the SDK (so Express passes everything else on). */
@@ -129,9 +144,12 @@ export const makeHandlers = async <E>(
   services: Layer.Layer<FamilyScrobbleServices, E>
 ): Promise<FamilyScrobbleHandlers> => {
   const runtime = ManagedRuntime.make(
-    Layer.mergeAll(layer(options), HttpApiBuilder.Middleware.layer, NodeHttpServer.layerContext).pipe(
-      Layer.provide(services)
-    )
+    Layer.mergeAll(
+      layer(options),
+      HttpApiBuilder.Middleware.layer,
+      NodeHttpServer.layerContext,
+      Logger.minimumLogLevel(LogLevel.fromLiteral(options.logLevel ?? "Info"))
+    ).pipe(Layer.provide(services))
   )
   const app = await runtime.runPromise(familyScrobbleApp)
   const rt = await runtime.runtime()

@@ -24,8 +24,9 @@ import {
   WebhookInbox
 } from "@org/family-scrobble"
 import { decodeWebhookEither } from "@org/plex"
-import { DateTime, Effect, Either, Option, Schema, Stream } from "effect"
+import { DateTime, Effect, Either, Option, type Schema, Stream } from "effect"
 import { FamilyScrobbleApi } from "./Api.js"
+import { FamilyHttpConfig, webhookUrlOf } from "./HttpConfig.js"
 import {
   BadRequest,
   Conflict,
@@ -34,7 +35,6 @@ import {
   ServiceUnavailable,
   UnsupportedMediaType
 } from "./HttpErrors.js"
-import { FamilyHttpConfig, webhookUrlOf } from "./HttpConfig.js"
 import { authorizeResultPage } from "./pages/index.js"
 import {
   groupDetailsView,
@@ -85,7 +85,8 @@ export type HttpErrorOf<E> = E extends { readonly _tag: NotFoundTag }
 
 const httpErrors = <A, E extends DomainError, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, HttpErrorOf<E>, R> => Effect.mapError(effect, (error) => toHttpError(error) as HttpErrorOf<E>)
+): Effect.Effect<A, HttpErrorOf<E>, R> =>
+  Effect.mapError(effect, (error) => toHttpError(error) as HttpErrorOf<E>)
 
 /** Read a body up to `limit` bytes; a larger one fails without being read to its end. */
 const readBody = (limit: number) =>
@@ -146,7 +147,9 @@ const WebhookLive = HttpApiBuilder.group(FamilyScrobbleApi, "webhook", (handlers
 )
 
 const isCreateGroup = (
-  payload: { readonly plexUsername: string; readonly labels: ReadonlyArray<string> } | { readonly groupId: string }
+  payload:
+    | { readonly plexUsername: string; readonly labels: ReadonlyArray<string> }
+    | { readonly groupId: string }
 ): payload is { readonly plexUsername: string; readonly labels: ReadonlyArray<string> } => "labels" in payload
 
 const htmlPage = (status: number, body: string) =>
@@ -201,7 +204,10 @@ const OnboardingLive = HttpApiBuilder.group(FamilyScrobbleApi, "onboarding", (ha
               : `Trakt answered: ${urlParams.error_description ?? urlParams.error}.`
           return htmlPage(400, authorizeResultPage({ ok: false, reason }))
         }
-        return yield* completeAuthorization({ code: urlParams.code ?? "", state: urlParams.state ?? "" }).pipe(
+        return yield* completeAuthorization({
+          code: urlParams.code ?? "",
+          state: urlParams.state ?? ""
+        }).pipe(
           Effect.map((member) =>
             htmlPage(
               200,
@@ -213,7 +219,9 @@ const OnboardingLive = HttpApiBuilder.group(FamilyScrobbleApi, "onboarding", (ha
               })
             )
           ),
-          Effect.catchAll((error) => Effect.succeed(htmlPage(400, authorizeResultPage({ ok: false, reason: error.message }))))
+          Effect.catchAll((error) =>
+            Effect.succeed(htmlPage(400, authorizeResultPage({ ok: false, reason: error.message })))
+          )
         )
       })
     )
@@ -261,7 +269,9 @@ const AdminLive = HttpApiBuilder.group(FamilyScrobbleApi, "admin", (handlers) =>
     .handle("deleteGroup", ({ path }) => httpErrors(deleteFamilyGroup(path.groupId)))
     .handle("listNotifications", ({ path, urlParams }) =>
       Effect.map(
-        httpErrors(listGroupNotifications(path.groupId, { includeDismissed: urlParams.includeDismissed === "true" })),
+        httpErrors(
+          listGroupNotifications(path.groupId, { includeDismissed: urlParams.includeDismissed === "true" })
+        ),
         (notifications) => ({ notifications: notifications.map(notificationView) })
       )
     )
@@ -275,7 +285,9 @@ const SystemLive = HttpApiBuilder.group(FamilyScrobbleApi, "system", (handlers) 
     Effect.flatMap(WebhookInbox, (inbox) => inbox.size()).pipe(
       Effect.timeout("3 seconds"),
       Effect.map((inbox) => ({ status: "ok" as const, inbox })),
-      Effect.catchAll(() => new ServiceUnavailable({ message: "The database did not answer within 3 seconds." }))
+      Effect.catchAll(
+        () => new ServiceUnavailable({ message: "The database did not answer within 3 seconds." })
+      )
     )
   )
 )

@@ -9,7 +9,10 @@ import { Schema } from "effect"
 export class BadRequest extends Schema.TaggedError<BadRequest>()(
   "BadRequest",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 400, description: "The request is malformed; `message` says what to fix." })
+  HttpApiSchema.annotations({
+    status: 400,
+    description: "The request is malformed; `message` says what to fix."
+  })
 ) {}
 
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()(

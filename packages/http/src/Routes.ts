@@ -5,12 +5,13 @@
 import {
   HttpApiBuilder,
   HttpMiddleware,
+  HttpServerError,
   HttpServerRequest,
   HttpServerResponse,
   OpenApi
 } from "@effect/platform"
 import { FamilyScrobbleConfig } from "@org/family-scrobble"
-import { Effect, Layer } from "effect"
+import { Cause, Effect, type Layer, Option } from "effect"
 import { FamilyScrobbleApi } from "./Api.js"
 import { adminPage, assets, docsPage, landingPage, wizardPage } from "./pages/index.js"
 
@@ -45,16 +46,65 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
 const contentSecurityPolicy =
   "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+const jsonError = (status: number, tag: string, message: string) =>
+  HttpServerResponse.unsafeJson({ _tag: tag, message }, { status })
+
+/**
+ * What the API's own error encoding does not cover, as a response: an unknown
+ * route (404) and a body that cannot be parsed (400) get a JSON `{ _tag, message }`;
+ * anything else gets the platform's response, and a 5xx is logged with its cause.
+ */
+const failureResponse =
+  (request: HttpServerRequest.HttpServerRequest, path: string) => (cause: Cause.Cause<unknown>) =>
+    Effect.gen(function* () {
+      const failure = Cause.failureOption(cause)
+      if (Option.isSome(failure) && HttpServerError.isServerError(failure.value)) {
+        if (failure.value._tag === "RouteNotFound") {
+          return jsonError(
+            404,
+            "RouteNotFound",
+            `Nothing is served at ${request.method} ${path}; the API is described at /docs.`
+          )
+        }
+      }
+      const error = Option.orElse(failure, () => Cause.dieOption(cause))
+      if (
+        Option.isSome(error) &&
+        HttpServerError.isServerError(error.value) &&
+        error.value._tag === "RequestError" &&
+        error.value.reason === "Decode"
+      ) {
+        const contentType = request.headers["content-type"] ?? "application/json"
+        return jsonError(
+          400,
+          "BadRequest",
+          contentType.includes("json")
+            ? "The request body is not valid JSON."
+            : `The request body could not be read as ${contentType}.`
+        )
+      }
+      const [response] = yield* HttpServerError.causeResponse(cause)
+      if (response.status >= 500 && !Cause.isInterruptedOnly(cause)) {
+        yield* Effect.logError("request failed", cause).pipe(
+          Effect.annotateLogs({ method: request.method, path, status: response.status })
+        )
+      }
+      return response
+    })
+
 /**
  * Headers on every response (a strict CSP, no sniffing, no referrer: callback
  * URLs carry OAuth codes), `WWW-Authenticate` on 401, and one log line per
  * request without its query string (which can hold an OAuth code or a group id).
+ * Failures are turned into responses here, so error responses carry the
+ * headers too. Apply it to the app (`familyScrobbleApp`), not as a server
+ * middleware: a server middleware runs after the response is written.
  */
 export const securityHeaders = HttpMiddleware.make((app) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const response = yield* app
     const path = request.url.split("?")[0] ?? "/"
+    const response = yield* Effect.catchAllCause(app, failureResponse(request, path))
     const withHeaders = response.pipe(
       HttpServerResponse.setHeaders({
         "content-security-policy": contentSecurityPolicy,

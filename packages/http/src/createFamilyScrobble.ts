@@ -8,9 +8,9 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { SecureRandomNode } from "@org/crypto"
 import { FamilyScrobbleConfig, type FamilySettingsInput } from "@org/family-scrobble"
 import { FamilyScrobblePg, makeTokenCipher, PgDatabase, parseTokenKeys, type TokenKeys } from "@org/pg"
-import { FamilyScrobbleWorkers, type FamilyScrobbleWorkersOptions, InboxRecovery } from "@org/scheduler"
-import { type TraktConfig, TraktApiLive } from "@org/trakt"
-import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { FamilyScrobbleWorkers, type FamilyScrobbleWorkersOptions } from "@org/scheduler"
+import { TraktApiLive, type TraktConfig } from "@org/trakt"
+import { Effect, Exit, Layer, Logger, LogLevel, Redacted, Scope } from "effect"
 import {
   type ExpressMiddleware,
   type FamilyScrobbleHandlers,
@@ -49,6 +49,8 @@ export interface CreateFamilyScrobbleOptions {
   readonly schema?: string | undefined
   /** The largest webhook body accepted, in bytes. Default 10 MiB. */
   readonly maxWebhookBytes?: number | undefined
+  /** The least severe log level written: `"Debug"`, `"Info"` (default), `"Warning"`, `"Error"`, `"None"`… */
+  readonly logLevel?: LogLevel.Literal | undefined
 }
 
 export interface FamilyScrobble {
@@ -81,6 +83,7 @@ export const createFamilyScrobble = (options: CreateFamilyScrobbleOptions): Fami
       ? PgDatabase.layerUrl(options.database.url)
       : PgDatabase.layerEmbedded("dataDir" in options.database ? { dataDir: options.database.dataDir } : {})
   const embedded = !("url" in options.database)
+  const logLevel = options.logLevel ?? "Info"
   const trakt = TraktApiLive.layer({
     ...options.trakt,
     clientSecret:
@@ -101,7 +104,9 @@ export const createFamilyScrobble = (options: CreateFamilyScrobbleOptions): Fami
     FamilyScrobbleConfig.layer(options.settings)
   ).pipe(Layer.provide(database), Layer.orDie)
 
-  let started: Promise<{ readonly handlers: FamilyScrobbleHandlers; readonly scope: Scope.CloseableScope }> | undefined
+  let started:
+    | Promise<{ readonly handlers: FamilyScrobbleHandlers; readonly scope: Scope.CloseableScope }>
+    | undefined
 
   const start = () => {
     started ??= Effect.runPromise(
@@ -114,19 +119,26 @@ export const createFamilyScrobble = (options: CreateFamilyScrobbleOptions): Fami
             {
               publicUrl,
               ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
-              ...(options.maxWebhookBytes === undefined ? {} : { maxWebhookBytes: options.maxWebhookBytes })
+              ...(options.maxWebhookBytes === undefined ? {} : { maxWebhookBytes: options.maxWebhookBytes }),
+              logLevel
             },
             provided
           )
         )
         if (options.workers !== false) {
-          const workers = Layer.mergeAll(FamilyScrobbleWorkers.layer(options.workers ?? {}), InboxRecovery.layer())
+          const workers = FamilyScrobbleWorkers.layer(options.workers ?? {})
           yield* Layer.buildWithScope(workers.pipe(Layer.provide(provided)), scope)
         }
         // Closing: handlers first (broadcasts drain), then the workers and the database.
-        yield* Scope.addFinalizer(scope, Effect.promise(() => handlers.dispose()))
+        yield* Scope.addFinalizer(
+          scope,
+          Effect.promise(() => handlers.dispose())
+        )
         return { handlers, scope }
-      })
+      }).pipe(
+        // Workers are forked from here and inherit the level.
+        Logger.withMinimumLogLevel(LogLevel.fromLiteral(logLevel))
+      )
     )
     return started.then(() => undefined)
   }
@@ -146,7 +158,10 @@ export const createFamilyScrobble = (options: CreateFamilyScrobbleOptions): Fami
         response.statusCode = 503
         response.setHeader("content-type", "application/json")
         response.end(
-          JSON.stringify({ _tag: "ServiceUnavailable", message: `The service could not start: ${String(error)}` })
+          JSON.stringify({
+            _tag: "ServiceUnavailable",
+            message: `The service could not start: ${String(error)}`
+          })
         )
       })
   }

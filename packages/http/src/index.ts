@@ -8,6 +8,7 @@
  */
 export * from "./AdminAuthLive.js"
 export * from "./Api.js"
+export * from "./createFamilyScrobble.js"
 export * from "./FamilyScrobbleHttp.js"
 export * from "./Handlers.js"
 export * from "./HttpConfig.js"

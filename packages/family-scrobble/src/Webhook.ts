@@ -5,6 +5,7 @@ import { DateTime, Duration, Effect, Either, Option } from "effect"
 import { type BroadcastReport, broadcastScrobble } from "./Broadcast.js"
 import { FamilyScrobbleConfig } from "./Config.js"
 import { GroupNotFound } from "./Errors.js"
+import type { FamilyGroup } from "./FamilyGroup.js"
 import { findGroupOrFail } from "./Groups.js"
 import { EventId, type FamilyGroupId } from "./Ids.js"
 import { withGroupLock } from "./Locks.js"
@@ -106,9 +107,19 @@ export const acceptWebhook = (
   groupId: string,
   event: PlexPlaybackEvent,
   options: { readonly eventId?: string; readonly lease?: Duration.DurationInput } = {}
+) => Effect.flatMap(findGroupOrFail(groupId), (group) => acceptGroupWebhook(group, event, options))
+
+/**
+ * `acceptWebhook` for a group already loaded (a server may keep groups in a
+ * short-lived cache: their id and Plex account never change). A group deleted
+ * since it was loaded fails with `GroupNotFound`, recording nothing.
+ */
+export const acceptGroupWebhook = (
+  group: FamilyGroup,
+  event: PlexPlaybackEvent,
+  options: { readonly eventId?: string; readonly lease?: Duration.DurationInput } = {}
 ) =>
   Effect.gen(function* () {
-    const group = yield* findGroupOrFail(groupId)
     const eventId = EventId.make(options.eventId === undefined ? yield* randomUuid : options.eventId)
     const intent = interpretPlexEvent(event, group.plexUsername)
     if (Either.isLeft(intent)) {
@@ -125,11 +136,15 @@ export const acceptWebhook = (
     }
     const inbox = yield* WebhookInbox
     const receivedAt = yield* DateTime.now
-    const entry = new InboxEntry({ id: eventId, groupId: group.id, event, receivedAt })
+    // Every field is already a decoded, branded value.
+    const entry = new InboxEntry(
+      { id: eventId, groupId: group.id, event, receivedAt },
+      { disableValidation: true }
+    )
     const lease = options.lease === undefined ? defaultInboxLease : Duration.decode(options.lease)
     const recorded = yield* inbox.record(entry, DateTime.addDuration(receivedAt, lease))
-    // The group was deleted between the lookup and the insert.
-    if (!recorded) return yield* new GroupNotFound({ groupId })
+    // The group was deleted since it was loaded.
+    if (!recorded) return yield* new GroupNotFound({ groupId: group.id })
     const accepted: WebhookAcceptance = { _tag: "Accepted", entry }
     return accepted
   })

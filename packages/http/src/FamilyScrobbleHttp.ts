@@ -10,6 +10,7 @@ import type { OAuthStates, Telemetry } from "@org/family-scrobble"
 import { type Duration, Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
 import { AdminAuthLive } from "./AdminAuthLive.js"
 import { FamilyScrobbleApi } from "./Api.js"
+import { GroupCache } from "./GroupCache.js"
 import { handlerGroups } from "./Handlers.js"
 import { FamilyHttpConfig, type FamilyHttpOptions } from "./HttpConfig.js"
 import { PagesLive, securityHeaders } from "./Routes.js"
@@ -47,6 +48,7 @@ const layer = (
         options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }
       )
     ),
+    Layer.provide(GroupCache.layer()),
     Layer.provide(FamilyHttpConfig.layer(options))
   )
 }

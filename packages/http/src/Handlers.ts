@@ -2,9 +2,9 @@
  * The API's handlers: decode at the edge, run the domain program, map its
  * typed errors onto HTTP errors that say what to fix.
  */
-import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import {
-  acceptWebhook,
+  acceptGroupWebhook,
   addGroupMember,
   completeAuthorization,
   createFamilyGroup,
@@ -24,8 +24,9 @@ import {
   WebhookInbox
 } from "@org/family-scrobble"
 import { decodeWebhookEither } from "@org/plex"
-import { DateTime, Effect, Either, Option, type Schema, Stream } from "effect"
+import { DateTime, Effect, Either, Option, type Schema } from "effect"
 import { FamilyScrobbleApi } from "./Api.js"
+import { GroupCache } from "./GroupCache.js"
 import { FamilyHttpConfig, webhookUrlOf } from "./HttpConfig.js"
 import {
   BadRequest,
@@ -88,62 +89,80 @@ const httpErrors = <A, E extends DomainError, R>(
 ): Effect.Effect<A, HttpErrorOf<E>, R> =>
   Effect.mapError(effect, (error) => toHttpError(error) as HttpErrorOf<E>)
 
-/** Read a body up to `limit` bytes; a larger one fails without being read to its end. */
+/**
+ * Read a body up to `limit` bytes. A declared length over the limit is refused
+ * before reading; on Node the read stops at the limit (`MaxBodySize`); the
+ * decoder checks the size again whatever the server.
+ */
 const readBody = (limit: number) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const declared = Number(request.headers["content-length"] ?? Number.NaN)
-    const tooLarge = new PayloadTooLarge({
-      message: `The webhook body is larger than ${limit} bytes.`,
-      limit
-    })
-    if (Number.isFinite(declared) && declared > limit) return yield* tooLarge
-    const chunks: Array<Uint8Array> = []
-    let size = 0
-    yield* request.stream.pipe(
-      Stream.mapError(() => new BadRequest({ message: "The request body could not be read." })),
-      Stream.runForEach((chunk) => {
-        size += chunk.length
-        if (size > limit) return Effect.fail(tooLarge)
-        chunks.push(chunk)
-        return Effect.void
-      })
+    // Built only when needed: an error captures a stack trace.
+    const tooLarge = () =>
+      new PayloadTooLarge({ message: `The webhook body is larger than ${limit} bytes.`, limit })
+    if (Number.isFinite(declared) && declared > limit) return yield* tooLarge()
+    const buffer = yield* HttpIncomingMessage.withMaxBodySize(request.arrayBuffer, Option.some(limit)).pipe(
+      Effect.mapError((error) =>
+        error.reason === "Decode" &&
+        error.cause instanceof Error &&
+        /max|limit|large/i.test(error.cause.message)
+          ? tooLarge()
+          : new BadRequest({ message: "The request body could not be read." })
+      )
     )
-    const body = new Uint8Array(size)
-    let offset = 0
-    for (const chunk of chunks) {
-      body.set(chunk, offset)
-      offset += chunk.length
-    }
-    return { body, contentType: request.headers["content-type"] }
+    return { body: new Uint8Array(buffer), contentType: request.headers["content-type"] }
   })
 
 const WebhookLive = HttpApiBuilder.group(FamilyScrobbleApi, "webhook", (handlers) =>
-  handlers.handle("receive", ({ urlParams }) =>
-    Effect.gen(function* () {
-      const settings = yield* FamilyHttpConfig
-      const dispatcher = yield* WebhookDispatcher
-      const { body, contentType } = yield* readBody(settings.maxWebhookBytes)
-      const decoded = decodeWebhookEither(body, contentType, { maxBodyBytes: settings.maxWebhookBytes })
-      if (Either.isLeft(decoded)) {
-        const error = decoded.left
-        switch (error._tag) {
-          case "WebhookTooLarge":
-            return yield* new PayloadTooLarge({ message: error.message, limit: error.limit })
-          case "UnsupportedContentType":
-            return yield* new UnsupportedMediaType({ message: error.message })
-          default:
-            return yield* new BadRequest({ message: error.message })
+  Effect.gen(function* () {
+    const groups = yield* GroupCache
+    return handlers.handle("receive", ({ urlParams }) =>
+      Effect.gen(function* () {
+        const settings = yield* FamilyHttpConfig
+        const dispatcher = yield* WebhookDispatcher
+        const { body, contentType } = yield* readBody(settings.maxWebhookBytes)
+        const decoded = decodeWebhookEither(body, contentType, { maxBodyBytes: settings.maxWebhookBytes })
+        if (Either.isLeft(decoded)) {
+          const error = decoded.left
+          switch (error._tag) {
+            case "WebhookTooLarge":
+              return yield* new PayloadTooLarge({
+                message:
+                  error.part === "body"
+                    ? `The webhook body is larger than ${error.limit} bytes (the server's maxWebhookBytes).`
+                    : error.message,
+                limit: error.limit
+              })
+            case "UnsupportedContentType":
+              return yield* new UnsupportedMediaType({ message: error.message })
+            default:
+              return yield* new BadRequest({ message: error.message })
+          }
         }
-      }
-      const acceptance = yield* httpErrors(acceptWebhook(urlParams.id, decoded.right.event))
-      if (acceptance._tag === "Ignored") {
-        return { eventId: acceptance.eventId, status: "ignored" as const, reason: acceptance.ignored.detail }
-      }
-      yield* dispatcher.dispatch(acceptance.entry)
-      return { eventId: acceptance.entry.id, status: "accepted" as const }
-    })
-  )
+        const group = yield* httpErrors(groups.get(urlParams.id))
+        // Recording and dispatching happen together even if the client goes away
+        // meanwhile: a recorded event is broadcast now, not after its lease.
+        const acceptance = yield* httpErrors(
+          acceptGroupWebhook(group, decoded.right.event).pipe(
+            Effect.tapError(() => groups.forget(urlParams.id)),
+            Effect.tap((accepted) =>
+              accepted._tag === "Accepted" ? dispatcher.dispatch(accepted.entry) : Effect.void
+            ),
+            Effect.uninterruptible
+          )
+        )
+        if (acceptance._tag === "Ignored") {
+          return {
+            eventId: acceptance.eventId,
+            status: "ignored" as const,
+            reason: acceptance.ignored.detail
+          }
+        }
+        return { eventId: acceptance.entry.id, status: "accepted" as const }
+      })
+    )
+  })
 )
 
 const isCreateGroup = (
@@ -266,7 +285,11 @@ const AdminLive = HttpApiBuilder.group(FamilyScrobbleApi, "admin", (handlers) =>
         droppedRetries
       }))
     )
-    .handle("deleteGroup", ({ path }) => httpErrors(deleteFamilyGroup(path.groupId)))
+    .handle("deleteGroup", ({ path }) =>
+      httpErrors(deleteFamilyGroup(path.groupId)).pipe(
+        Effect.zipLeft(Effect.flatMap(GroupCache, (groups) => groups.forget(path.groupId)))
+      )
+    )
     .handle("listNotifications", ({ path, urlParams }) =>
       Effect.map(
         httpErrors(

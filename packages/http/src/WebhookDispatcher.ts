@@ -1,6 +1,6 @@
 /**
  * Broadcasts run after the webhook's answer, in fibers owned by the server, not
- * by the request. On shutdown, broadcasts under way get `drainTimeout` to
+ * by the request, one group's events one after the other in arrival order. On shutdown, broadcasts under way get `drainTimeout` to
  * finish; what is still unfinished then stays in the inbox and is recovered.
  */
 import {
@@ -53,19 +53,39 @@ export class WebhookDispatcher extends Context.Tag("@org/http/WebhookDispatcher"
             Effect.ignore
           )
         )
+        const process = (entry: InboxEntry) =>
+          processInboxEntry(entry).pipe(
+            Effect.catchAllCause((cause) =>
+              Effect.logError("broadcast failed; the event stays in the inbox for recovery", cause)
+            ),
+            Effect.annotateLogs({ event_id: entry.id, group_id: entry.groupId }),
+            Effect.provide(context),
+            Effect.provideService(FamilyScrobbleConfig, settings)
+          )
+        // One fiber per group with work, taking the group's entries in arrival
+        // order: a later event never overtakes an earlier one of its group.
+        const backlogs = new Map<InboxEntry["groupId"], Array<InboxEntry>>()
+        const drain = (groupId: InboxEntry["groupId"]): Effect.Effect<void> =>
+          Effect.suspend(() => {
+            const backlog = backlogs.get(groupId)
+            const next = backlog?.shift()
+            if (backlog === undefined || next === undefined) {
+              backlogs.delete(groupId)
+              return Effect.void
+            }
+            return Effect.zipRight(process(next), drain(groupId))
+          })
         return {
           dispatch: (entry) =>
-            FiberSet.run(
-              fibers,
-              processInboxEntry(entry).pipe(
-                Effect.catchAllCause((cause) =>
-                  Effect.logError("broadcast failed; the event stays in the inbox for recovery", cause)
-                ),
-                Effect.annotateLogs({ event_id: entry.id, group_id: entry.groupId }),
-                Effect.provide(context),
-                Effect.provideService(FamilyScrobbleConfig, settings)
-              )
-            ).pipe(Effect.asVoid)
+            Effect.suspend(() => {
+              const backlog = backlogs.get(entry.groupId)
+              if (backlog !== undefined) {
+                backlog.push(entry)
+                return Effect.void
+              }
+              backlogs.set(entry.groupId, [entry])
+              return FiberSet.run(fibers, drain(entry.groupId)).pipe(Effect.asVoid)
+            })
         }
       })
     )

@@ -204,7 +204,7 @@ describe("requests that are refused: a 4xx with a reason, nothing recorded, noth
         ),
       status: 413,
       tag: "PayloadTooLarge",
-      message: new RegExp(`larger than ${MAX_WEBHOOK_BYTES} bytes`)
+      message: new RegExp(`${MAX_WEBHOOK_BYTES} bytes`)
     },
     {
       name: "a body over maxWebhookBytes sent without a Content-Length (streamed)",
@@ -229,7 +229,7 @@ describe("requests that are refused: a 4xx with a reason, nothing recorded, noth
       },
       status: 413,
       tag: "PayloadTooLarge",
-      message: new RegExp(`larger than ${MAX_WEBHOOK_BYTES} bytes`)
+      message: new RegExp(`${MAX_WEBHOOK_BYTES} bytes`)
     }
   ]
 

@@ -1,7 +1,10 @@
 /**
  * The `WebhookInbox` port on Postgres: each answered webhook a row of
- * `webhook_inbox` until its broadcast is done. Recording is one `INSERT`, the
- * one round trip between a webhook's arrival and its answer. Stale entries are
+ * `webhook_inbox` until its broadcast is done. Recording is the one round trip
+ * between a webhook's arrival and its answer, so concurrent recordings share
+ * it: they are queued and written by one multi-row `INSERT` (one commit) per
+ * turn, as graphile-worker batches its jobs. Each caller is answered when the
+ * statement holding its row has committed. Stale entries are
  * claimed with `FOR UPDATE SKIP LOCKED` and a new lease in the same statement,
  * so two recovering processes never take the same entry.
  */
@@ -14,7 +17,7 @@ import {
   WebhookInbox,
   type WebhookInboxService
 } from "@org/family-scrobble"
-import { DateTime, Effect, Layer } from "effect"
+import { Cause, Chunk, DateTime, Deferred, Effect, Layer, Queue } from "effect"
 import { PgStoreConfig } from "./PgStoreConfig.js"
 
 interface InboxRow {
@@ -41,25 +44,81 @@ const toEntry = (row: InboxRow) =>
 const isMissingGroup = (error: { readonly cause?: unknown }): boolean =>
   (error.cause as { code?: unknown } | undefined)?.code === "23503"
 
+interface PendingRecord {
+  readonly entry: InboxEntry
+  readonly leaseUntil: DateTime.Utc
+  readonly done: Deferred.Deferred<boolean>
+}
+
+/** Rows per statement, at most. */
+const maxBatch = 500
+/** Statements in flight at once (each holds a pool connection). */
+const writers = 2
+
 export const makePgWebhookInbox = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const { schema } = yield* PgStoreConfig
   const inbox = sql(`${schema}.webhook_inbox`)
 
+  const row = (pending: PendingRecord) => ({
+    id: pending.entry.id,
+    group_id: pending.entry.groupId,
+    event: JSON.stringify(pending.entry.event),
+    received_at: DateTime.toDate(pending.entry.receivedAt),
+    lease_until: DateTime.toDate(pending.leaseUntil)
+  })
+
+  /** One row alone: `false` when its group no longer exists. */
+  const insertOne = (pending: PendingRecord) =>
+    sql`INSERT INTO ${inbox} ${sql.insert(row(pending))}`.pipe(
+      Effect.as(true),
+      Effect.catchTag("SqlError", (error) =>
+        isMissingGroup(error) ? Effect.succeed(false) : Effect.die(error)
+      )
+    )
+
+  /**
+   * A batch in one statement. A missing group fails the whole statement: then
+   * each row is written alone, so only the rows of deleted groups are refused.
+   */
+  const writeBatch = (batch: ReadonlyArray<PendingRecord>) =>
+    sql`INSERT INTO ${inbox} ${sql.insert(batch.map(row))}`.pipe(
+      Effect.matchCauseEffect({
+        onSuccess: () => Effect.forEach(batch, (p) => Deferred.succeed(p.done, true), { discard: true }),
+        onFailure: (cause) => {
+          const error = Cause.failureOption(cause)
+          return error._tag === "Some" && isMissingGroup(error.value)
+            ? Effect.forEach(batch, (p) => Deferred.complete(p.done, insertOne(p)), { discard: true })
+            : Effect.forEach(batch, (p) => Deferred.die(p.done, Cause.squash(cause)), { discard: true })
+        }
+      })
+    )
+
+  const queue = yield* Queue.unbounded<PendingRecord>()
+  const writer = Queue.takeBetween(queue, 1, maxBatch).pipe(
+    Effect.flatMap((batch) => writeBatch(Chunk.toReadonlyArray(batch))),
+    Effect.forever
+  )
+  yield* Effect.forkScoped(
+    Effect.all(
+      Array.from({ length: writers }, () => writer),
+      { concurrency: "unbounded" }
+    )
+  )
+  // Closing: what is still queued is written before the pool goes.
+  yield* Effect.addFinalizer(() =>
+    Queue.takeAll(queue).pipe(
+      Effect.flatMap((rest) => (Chunk.isEmpty(rest) ? Effect.void : writeBatch(Chunk.toReadonlyArray(rest))))
+    )
+  )
+
   const service: WebhookInboxService = {
     record: (entry, leaseUntil) =>
-      sql`INSERT INTO ${inbox} ${sql.insert({
-        id: entry.id,
-        group_id: entry.groupId,
-        event: JSON.stringify(entry.event),
-        received_at: DateTime.toDate(entry.receivedAt),
-        lease_until: DateTime.toDate(leaseUntil)
-      })}`.pipe(
-        Effect.as(true),
-        Effect.catchTag("SqlError", (error) =>
-          isMissingGroup(error) ? Effect.succeed(false) : Effect.die(error)
-        )
-      ),
+      Effect.gen(function* () {
+        const done = yield* Deferred.make<boolean>()
+        yield* Queue.offer(queue, { entry, leaseUntil, done })
+        return yield* Deferred.await(done)
+      }),
 
     complete: (id) => sql`DELETE FROM ${inbox} WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
 
@@ -99,5 +158,5 @@ export const makePgWebhookInbox = Effect.gen(function* () {
 
 export const PgWebhookInbox = {
   /** `WebhookInbox` over the `SqlClient`, in the schema of `PgStoreConfig`. */
-  layer: Layer.effect(WebhookInbox, makePgWebhookInbox)
+  layer: Layer.scoped(WebhookInbox, makePgWebhookInbox)
 }

@@ -86,6 +86,25 @@ for (const target of storeTargets()) {
       })
     )
 
+    it.effect("concurrent recordings are all kept; one for a missing group is refused alone", () =>
+      Effect.gen(function* () {
+        const inbox = yield* WebhookInbox
+        const { group } = yield* family(1)
+        const entries = Array.from({ length: 60 }, (_, i) => entryFor(group.id, i))
+        const orphan = entryFor(newGroup().id, 30)
+        const results = yield* Effect.all(
+          [...entries.slice(0, 30), orphan, ...entries.slice(30)].map((entry) => inbox.record(entry, at(0))),
+          { concurrency: "unbounded" }
+        )
+        expect(results.filter((ok) => !ok)).toHaveLength(target.postgres ? 1 : 0)
+        expect(results[30]).toBe(!target.postgres)
+        const claimed = (yield* inbox.claimStale(at(1000), 500, at(2000))).filter(
+          (e) => e.groupId === group.id
+        )
+        expect(new Set(claimed.map((e) => e.id))).toEqual(new Set(entries.map((e) => e.id)))
+      })
+    )
+
     if (target.postgres) {
       it.effect(
         "an entry for a group that no longer exists is refused, and deleting a group empties its inbox",

@@ -97,11 +97,7 @@ export const GroupSummaryView = Schema.Struct({
 }).annotations({ identifier: "GroupSummary" })
 
 export const MemberView = Schema.Struct({
-  id: Schema.String,
-  label: Schema.String,
-  status: MemberStatus,
-  statusReason: Schema.NullOr(Schema.String),
-  traktUsername: Schema.NullOr(Schema.String),
+  ...MemberStatusView.fields,
   tokenExpiresAt: Schema.NullOr(IsoDate),
   authorizedAt: Schema.NullOr(IsoDate),
   createdAt: IsoDate

@@ -48,6 +48,7 @@ import { itemForms, resolveTraktConfig, scrobbleBody, TraktApiLive, type TraktCo
 import type { SandboxScrobble } from "@org/trakt/sandbox"
 import { Effect, Either, Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
 import { Agent } from "undici"
+import { type Stats, summarize } from "../stats.js"
 import { type SandboxPlacement, startBenchSandbox } from "./sandbox.js"
 import { type SqlPhases, startSqlTrace } from "./sql-trace.js"
 import { type Phases, phaseStats, startPhaseTrace } from "./trace.js"
@@ -113,14 +114,7 @@ export interface BroadcastBenchOptions {
   readonly onIteration?: (done: number, total: number) => void
 }
 
-export interface Stats {
-  readonly count: number
-  readonly min: number
-  readonly p50: number
-  readonly p99: number
-  readonly max: number
-  readonly mean: number
-}
+export type { Stats } from "../stats.js"
 
 export interface BroadcastBenchResult {
   readonly members: number
@@ -160,21 +154,8 @@ export interface BroadcastBenchResult {
 }
 const PLEX_USERNAME = moviePlayNewAgent.Account?.title ?? "LivingRoom"
 
-/** Nearest-rank percentile of sorted samples. */
-const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN
-
-export const stats = (samples: ReadonlyArray<number>): Stats => {
-  const sorted = [...samples].sort((a, b) => a - b)
-  return {
-    count: sorted.length,
-    min: sorted[0] ?? Number.NaN,
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    max: sorted[sorted.length - 1] ?? Number.NaN,
-    mean: sorted.reduce((sum, x) => sum + x, 0) / sorted.length
-  }
-}
+/** Statistics of `samples` (left as they are). */
+export const stats = (samples: ReadonlyArray<number>): Stats => summarize([...samples])
 
 /** The Plex `media.play` of iteration `i`: a movie of its own (ids, rating key, guid). */
 const playMetadata = (i: number) => {

@@ -3,8 +3,8 @@
  * should do. Fail closed: a missing or unreadable fact means skip, never remove.
  */
 import { DateTime, Option } from "effect"
-import type { PrunePolicy } from "./Policy.js"
 import { type PlexOwner, type PlexUser, shareOf } from "./PlexUser.js"
+import type { PrunePolicy } from "./Policy.js"
 import type { UserRecord } from "./UserRecord.js"
 
 /** What the activity source says about one user. */
@@ -71,6 +71,7 @@ export type Decision =
   | {
       readonly _tag: "Remove"
       readonly reason: string
+      readonly clearWarning: false
       readonly inactiveDays: number
       readonly warnedAt: DateTime.Utc
       /** 1 for the first attempt, more after failures. */
@@ -218,6 +219,7 @@ export const decide = (facts: UserFacts, policy: PrunePolicy, now: DateTime.Utc)
   }
   return {
     _tag: "Remove",
+    clearWarning: false,
     reason: `${inactiveDays} day(s) without watching ${since}; warned on ${DateTime.formatIso(warnedAt.value)}`,
     inactiveDays,
     warnedAt: warnedAt.value,

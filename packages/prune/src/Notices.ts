@@ -34,7 +34,12 @@ export interface AdminReport {
 }
 
 export type PruneEmail =
-  | { readonly _tag: "Welcome"; readonly to: NoticeRecipient; readonly serverName: string; readonly kickDays: number }
+  | {
+      readonly _tag: "Welcome"
+      readonly to: NoticeRecipient
+      readonly serverName: string
+      readonly kickDays: number
+    }
   | {
       readonly _tag: "Warning"
       readonly to: NoticeRecipient
@@ -42,7 +47,12 @@ export type PruneEmail =
       readonly daysLeft: number
       readonly removeAfter: DateTime.Utc
     }
-  | { readonly _tag: "Removed"; readonly to: NoticeRecipient; readonly serverName: string; readonly kickDays: number }
+  | {
+      readonly _tag: "Removed"
+      readonly to: NoticeRecipient
+      readonly serverName: string
+      readonly kickDays: number
+    }
   | { readonly _tag: "AdminReport"; readonly to: string; readonly report: AdminReport }
 
 export interface PruneMailService {
@@ -53,9 +63,25 @@ export interface PruneMailService {
 export class PruneMail extends Context.Tag("@org/prune/PruneMail")<PruneMail, PruneMailService>() {}
 
 export type PruneChatMessage =
-  | { readonly _tag: "Warned"; readonly user: NoticeRecipient; readonly serverName: string; readonly daysLeft: number }
-  | { readonly _tag: "Removed"; readonly user: NoticeRecipient; readonly serverName: string; readonly inactiveDays: number }
-  | { readonly _tag: "RemovalFailed"; readonly user: NoticeRecipient; readonly serverName: string; readonly error: string; readonly gaveUp: boolean }
+  | {
+      readonly _tag: "Warned"
+      readonly user: NoticeRecipient
+      readonly serverName: string
+      readonly daysLeft: number
+    }
+  | {
+      readonly _tag: "Removed"
+      readonly user: NoticeRecipient
+      readonly serverName: string
+      readonly inactiveDays: number
+    }
+  | {
+      readonly _tag: "RemovalFailed"
+      readonly user: NoticeRecipient
+      readonly serverName: string
+      readonly error: string
+      readonly gaveUp: boolean
+    }
 
 export interface PruneChatService {
   readonly post: (message: PruneChatMessage) => Effect.Effect<void, NoticeError>
@@ -67,7 +93,9 @@ export class PruneChat extends Context.Tag("@org/prune/PruneChat")<PruneChat, Pr
 /** No mail transport: every send fails, so no warning is recorded and so no one is removed. */
 export const PruneMailDisabled: Layer.Layer<PruneMail> = Layer.succeed(PruneMail, {
   send: () =>
-    Effect.fail(new NoticeError({ channel: "email", message: "no mail transport is configured", retryable: false }))
+    Effect.fail(
+      new NoticeError({ channel: "email", message: "no mail transport is configured", retryable: false })
+    )
 })
 
 /** No chat channel: messages are dropped. */

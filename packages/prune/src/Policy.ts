@@ -57,11 +57,13 @@ export interface PrunePolicyInput {
   readonly includeHomeUsers?: boolean | undefined
   readonly includeManagedUsers?: boolean | undefined
   readonly activityCleanup?: ActivityCleanup | undefined
-  readonly removalRetry?: Partial<{
-    readonly initialDelay: Duration.DurationInput
-    readonly maxDelay: Duration.DurationInput
-    readonly maxAttempts: number
-  }> | undefined
+  readonly removalRetry?:
+    | Partial<{
+        readonly initialDelay: Duration.DurationInput
+        readonly maxDelay: Duration.DurationInput
+        readonly maxAttempts: number
+      }>
+    | undefined
   readonly dryRun?: boolean | undefined
 }
 
@@ -94,7 +96,10 @@ export const makePolicy = (input: PrunePolicyInput = {}): Either.Either<PrunePol
     const minNoticeDays = input.minNoticeDays ?? kickDays - warnDays
     if (!Number.isFinite(minNoticeDays) || minNoticeDays < 0)
       return yield* Either.left(
-        new InvalidPolicy({ field: "minNoticeDays", message: `minNoticeDays must be 0 or more (got ${minNoticeDays})` })
+        new InvalidPolicy({
+          field: "minNoticeDays",
+          message: `minNoticeDays must be 0 or more (got ${minNoticeDays})`
+        })
       )
     const grace = Duration.decode(input.grace ?? Duration.hours(24))
     const retry = input.removalRetry ?? {}

@@ -1,1 +1,2 @@
+export * from "./memory/PrunePortsInMemory.js"
 export * from "./memory/PruneStoreInMemory.js"

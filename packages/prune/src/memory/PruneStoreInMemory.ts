@@ -57,7 +57,8 @@ export const makePruneStoreInMemory: Effect.Effect<PruneStoreService> = Effect.g
       Ref.modify(ref, (state): readonly [boolean, State] => {
         if (Option.isSome(state.initializedAt)) return [false, state]
         const next = new Map(state.users)
-        for (const user of users) if (!next.has(user.userId)) next.set(user.userId, newRecord(user, at, false))
+        for (const user of users)
+          if (!next.has(user.userId)) next.set(user.userId, newRecord(user, at, false))
         return [true, { ...state, initializedAt: Option.some(at), users: next }]
       }),
     users: Ref.get(ref).pipe(Effect.map((state) => state.users)),
@@ -140,7 +141,9 @@ export const makePruneStoreInMemory: Effect.Effect<PruneStoreService> = Effect.g
         undefined
       ),
     appendAudit: (entries) =>
-      entries.length === 0 ? Effect.void : Ref.update(ref, (state) => ({ ...state, audit: [...state.audit, ...entries] })),
+      entries.length === 0
+        ? Effect.void
+        : Ref.update(ref, (state) => ({ ...state, audit: [...state.audit, ...entries] })),
     auditLog: (options = {}) =>
       Ref.get(ref).pipe(
         Effect.map((state) => {

@@ -2,7 +2,7 @@
  * The rule, pure: from the facts about one user, the policy and `now`, what the engine
  * should do. Fail closed: a missing or unreadable fact means skip, never remove.
  */
-import { DateTime, Option } from "effect"
+import { DateTime, Duration, Option } from "effect"
 import { type PlexOwner, type PlexUser, shareOf } from "./PlexUser.js"
 import type { PrunePolicy } from "./Policy.js"
 import type { UserRecord } from "./UserRecord.js"
@@ -85,11 +85,27 @@ const skip = (reason: SkipReason, detail: string): Decision => ({ _tag: "Skip", 
 
 const sameText = (a: string, b: string) => a !== "" && a.toLowerCase() === b.toLowerCase()
 
+/** The VIP list in lower case, computed once per policy. */
+const vipSets = new WeakMap<PrunePolicy, ReadonlySet<string>>()
+const vipSet = (policy: PrunePolicy): ReadonlySet<string> => {
+  let set = vipSets.get(policy)
+  if (set === undefined) {
+    set = new Set(policy.vip.map((entry) => entry.toLowerCase()))
+    vipSets.set(policy, set)
+  }
+  return set
+}
+
 /** The user is on the VIP list by id, username or email. */
-export const isVip = (user: PlexUser, policy: PrunePolicy): boolean =>
-  policy.vip.some(
-    (entry) => entry === user.id || sameText(user.username, entry) || sameText(user.email, entry)
+export const isVip = (user: PlexUser, policy: PrunePolicy): boolean => {
+  if (policy.vip.length === 0) return false
+  const set = vipSet(policy)
+  return (
+    set.has(user.id) ||
+    (user.username !== "" && set.has(user.username.toLowerCase())) ||
+    (user.email !== "" && set.has(user.email.toLowerCase()))
   )
+}
 
 const isAdmin = (user: PlexUser, owner: PlexOwner, policy: PrunePolicy): boolean =>
   (policy.adminEmail !== undefined && sameText(user.email, policy.adminEmail)) ||
@@ -118,12 +134,7 @@ export const protection = (
   return Option.none()
 }
 
-const later = (a: DateTime.Utc, b: DateTime.Utc) => (DateTime.greaterThan(a, b) ? a : b)
-const plusDays = (at: DateTime.Utc, days: number) => DateTime.add(at, { millis: days * DAY_MS })
-const wholeDaysBetween = (from: DateTime.Utc, to: DateTime.Utc) =>
-  Math.max(0, Math.floor((DateTime.toEpochMillis(to) - DateTime.toEpochMillis(from)) / DAY_MS))
-const daysUntil = (now: DateTime.Utc, at: DateTime.Utc) =>
-  Math.max(0, Math.ceil((DateTime.toEpochMillis(at) - DateTime.toEpochMillis(now)) / DAY_MS))
+const iso = (ms: number) => new Date(ms).toISOString()
 
 /**
  * Decide for one user at `now`:
@@ -142,31 +153,40 @@ export const decide = (facts: UserFacts, policy: PrunePolicy, now: DateTime.Utc)
     return skip("already-removed", `removed on ${DateTime.formatIso(record.removedAt.value)}`)
   if (activity._tag === "Unavailable") return skip("activity-unavailable", activity.reason)
 
+  // Epoch milliseconds from here: this runs for every user in every pass.
+  const nowMs = DateTime.toEpochMillis(now)
   const lastActiveAt = activity.watchingNow ? Option.some(activity.observedAt) : activity.lastWatchedAt
+  const lastActiveMs = Option.isSome(lastActiveAt) ? DateTime.toEpochMillis(lastActiveAt.value) : undefined
+  const storedWarningMs = Option.isSome(record.warnedAt)
+    ? DateTime.toEpochMillis(record.warnedAt.value)
+    : undefined
   const clearWarning =
-    Option.isSome(record.warnedAt) &&
-    Option.isSome(lastActiveAt) &&
-    DateTime.greaterThan(lastActiveAt.value, record.warnedAt.value)
-  const warnedAt = clearWarning ? Option.none() : record.warnedAt
+    storedWarningMs !== undefined && lastActiveMs !== undefined && lastActiveMs > storedWarningMs
+  const warnedMs = clearWarning ? undefined : storedWarningMs
 
   const joinedAt = Option.isSome(record.joinedAt)
     ? record.joinedAt
     : policy.unknownJoinDate === "first-seen"
       ? Option.some(record.firstSeenAt)
       : Option.none()
-  const graceEnd = Option.map(joinedAt, (at) => DateTime.addDuration(at, policy.grace))
-  const baseline = Option.isSome(lastActiveAt)
-    ? Option.some(Option.isSome(graceEnd) ? later(lastActiveAt.value, graceEnd.value) : lastActiveAt.value)
-    : graceEnd
-  if (Option.isNone(baseline))
+  const graceEndMs = Option.isSome(joinedAt)
+    ? DateTime.toEpochMillis(joinedAt.value) + Duration.toMillis(policy.grace)
+    : undefined
+  const baselineMs =
+    lastActiveMs !== undefined
+      ? graceEndMs !== undefined
+        ? Math.max(lastActiveMs, graceEndMs)
+        : lastActiveMs
+      : graceEndMs
+  if (baselineMs === undefined)
     return skip("unknown-join-date", "no watch history and no known join date (unknownJoinDate is skip)")
 
-  const inactiveDays = wholeDaysBetween(baseline.value, now)
-  const warnAt = plusDays(baseline.value, policy.warnDays)
-  const kickAt = plusDays(baseline.value, policy.kickDays)
-  const since = Option.isSome(lastActiveAt) ? "since their last watch" : "since joining"
+  const inactiveDays = Math.max(0, Math.floor((nowMs - baselineMs) / DAY_MS))
+  const warnAtMs = baselineMs + policy.warnDays * DAY_MS
+  const kickAtMs = baselineMs + policy.kickDays * DAY_MS
+  const since = lastActiveMs !== undefined ? "since their last watch" : "since joining"
 
-  if (DateTime.lessThan(now, warnAt)) {
+  if (nowMs < warnAtMs) {
     if (record.welcome === "pending")
       return { _tag: "Welcome", reason: "new on the server; welcome not sent yet", clearWarning }
     return {
@@ -177,31 +197,31 @@ export const decide = (facts: UserFacts, policy: PrunePolicy, now: DateTime.Utc)
       clearWarning,
       lastActiveAt,
       inactiveDays,
-      next: Option.some({ action: "warn", at: warnAt })
+      next: Option.some({ action: "warn", at: DateTime.unsafeMake(warnAtMs) })
     }
   }
 
-  if (Option.isNone(warnedAt)) {
-    const removeAfter = later(kickAt, plusDays(now, policy.minNoticeDays))
+  if (warnedMs === undefined) {
+    const removeAfterMs = Math.max(kickAtMs, nowMs + policy.minNoticeDays * DAY_MS)
     return {
       _tag: "Warn",
       reason: `${inactiveDays} day(s) without watching ${since} (warning at ${policy.warnDays})`,
       clearWarning,
       inactiveDays,
-      daysLeft: daysUntil(now, removeAfter),
-      removeAfter
+      daysLeft: Math.max(0, Math.ceil((removeAfterMs - nowMs) / DAY_MS)),
+      removeAfter: DateTime.unsafeMake(removeAfterMs)
     }
   }
 
-  const removeAt = later(kickAt, plusDays(warnedAt.value, policy.minNoticeDays))
-  if (DateTime.lessThan(now, removeAt))
+  const removeAtMs = Math.max(kickAtMs, warnedMs + policy.minNoticeDays * DAY_MS)
+  if (nowMs < removeAtMs)
     return {
       _tag: "Nothing",
-      reason: `warned on ${DateTime.formatIso(warnedAt.value)}; removal due ${DateTime.formatIso(removeAt)}`,
+      reason: `warned on ${iso(warnedMs)}; removal due ${iso(removeAtMs)}`,
       clearWarning: false,
       lastActiveAt,
       inactiveDays,
-      next: Option.some({ action: "remove", at: removeAt })
+      next: Option.some({ action: "remove", at: DateTime.unsafeMake(removeAtMs) })
     }
 
   if (Option.isSome(record.removalFailure)) {
@@ -211,7 +231,7 @@ export const decide = (facts: UserFacts, policy: PrunePolicy, now: DateTime.Utc)
         "removal-abandoned",
         `gave up after ${failure.attempts} failed removal(s): ${failure.lastError}`
       )
-    if (Option.isSome(failure.nextAttemptAt) && DateTime.lessThan(now, failure.nextAttemptAt.value))
+    if (Option.isSome(failure.nextAttemptAt) && DateTime.toEpochMillis(failure.nextAttemptAt.value) > nowMs)
       return skip(
         "removal-retry-pending",
         `removal failed ${failure.attempts} time(s); next attempt ${DateTime.formatIso(failure.nextAttemptAt.value)}`
@@ -220,9 +240,9 @@ export const decide = (facts: UserFacts, policy: PrunePolicy, now: DateTime.Utc)
   return {
     _tag: "Remove",
     clearWarning: false,
-    reason: `${inactiveDays} day(s) without watching ${since}; warned on ${DateTime.formatIso(warnedAt.value)}`,
+    reason: `${inactiveDays} day(s) without watching ${since}; warned on ${iso(warnedMs)}`,
     inactiveDays,
-    warnedAt: warnedAt.value,
-    attempt: Option.match(record.removalFailure, { onNone: () => 1, onSome: (f) => f.attempts + 1 })
+    warnedAt: DateTime.unsafeMake(warnedMs),
+    attempt: Option.isSome(record.removalFailure) ? record.removalFailure.value.attempts + 1 : 1
   }
 }

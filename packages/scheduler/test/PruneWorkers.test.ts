@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { makePolicy, PruneEngine, PruneEngineLive } from "@org/prune"
+import { makePolicy, PruneEngineLive } from "@org/prune"
 import {
   ActivitySourceInMemory,
   PlexAccountInMemory,

@@ -1,0 +1,560 @@
+/**
+ * plex.tv over undici: the account owner, its servers, the users who share them,
+ * and taking a user's access away; then `PrunePlexAccount`, the `PlexAccount` port
+ * of `@org/prune` built on it.
+ *
+ * Only a 2xx answer is success. plex.tv retires endpoints with 404/410 without
+ * notice, so those are errors like any other, never "already gone".
+ */
+import {
+  PlexAccount,
+  PlexAccountError,
+  type PlexAccountService,
+  type PlexOwner,
+  type PlexUser,
+  type PlexUserKind
+} from "@org/prune"
+import {
+  Config,
+  type ConfigError,
+  DateTime,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  Redacted,
+  Ref,
+  Schema,
+  type Scope
+} from "effect"
+import { XMLParser } from "fast-xml-parser"
+import type { Dispatcher } from "undici"
+import { httpRequest, retryableStatus, scopedAgent, scrub, trimSlash } from "./internal/http.js"
+
+// ---------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------
+
+export interface PlexTvConfig {
+  /** The account owner's token (`X-Plex-Token`). */
+  readonly token: Redacted.Redacted<string>
+  /** A stable id of your installation (`X-Plex-Client-Identifier`): plex.tv ties sessions to it. */
+  readonly clientIdentifier: string
+  /** `X-Plex-Product`. Default `org-media-sdk prune`. */
+  readonly product?: string | undefined
+  /** `X-Plex-Version`. Default `0.1.0`. */
+  readonly version?: string | undefined
+  /** Default `https://plex.tv`. */
+  readonly baseUrl?: string | undefined
+  /** The server to prune, by its name on plex.tv. */
+  readonly serverName?: string | undefined
+  /** The server to prune, by machine identifier: wins over `serverName`, and needs no lookup. */
+  readonly serverId?: string | undefined
+  /** Longest a request may take, connection included. Default 15 s. */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+interface ResolvedConfig {
+  readonly token: Redacted.Redacted<string>
+  readonly clientIdentifier: string
+  readonly product: string
+  readonly version: string
+  readonly baseUrl: string
+  readonly serverName: string | undefined
+  readonly serverId: string | undefined
+  readonly timeout: Duration.Duration
+}
+
+const resolveConfig = (config: PlexTvConfig): ResolvedConfig => ({
+  token: config.token,
+  clientIdentifier: config.clientIdentifier,
+  product: config.product ?? "org-media-sdk prune",
+  version: config.version ?? "0.1.0",
+  baseUrl: trimSlash(config.baseUrl ?? "https://plex.tv"),
+  serverName: config.serverName?.trim() || undefined,
+  serverId: config.serverId?.trim() || undefined,
+  timeout: Duration.decode(config.timeout ?? Duration.seconds(15))
+})
+
+/**
+ * Read the configuration from `effect/Config` (environment variables by default):
+ * `PLEX_TOKEN`, `PLEX_CLIENT_IDENTIFIER`, and optionally `PLEX_SERVER_NAME`,
+ * `PLEX_SERVER_ID`, `PLEX_TV_URL`, `PLEX_TIMEOUT_MS`.
+ */
+export const plexTvConfigFromEnv: Config.Config<PlexTvConfig> = Config.all({
+  token: Config.redacted("PLEX_TOKEN"),
+  clientIdentifier: Config.nonEmptyString("PLEX_CLIENT_IDENTIFIER"),
+  serverName: Config.option(Config.nonEmptyString("PLEX_SERVER_NAME")),
+  serverId: Config.option(Config.nonEmptyString("PLEX_SERVER_ID")),
+  baseUrl: Config.option(Config.url("PLEX_TV_URL").pipe(Config.map(String))),
+  timeoutMs: Config.option(
+    Config.integer("PLEX_TIMEOUT_MS").pipe(
+      Config.validate({ message: "PLEX_TIMEOUT_MS must be a positive number", validation: (n) => n > 0 })
+    )
+  )
+}).pipe(
+  Config.map(
+    ({ token, clientIdentifier, serverName, serverId, baseUrl, timeoutMs }): PlexTvConfig => ({
+      token,
+      clientIdentifier,
+      ...Option.match(serverName, { onNone: () => ({}), onSome: (value) => ({ serverName: value }) }),
+      ...Option.match(serverId, { onNone: () => ({}), onSome: (value) => ({ serverId: value }) }),
+      ...Option.match(baseUrl, { onNone: () => ({}), onSome: (value) => ({ baseUrl: value }) }),
+      ...Option.match(timeoutMs, { onNone: () => ({}), onSome: (ms) => ({ timeout: Duration.millis(ms) }) })
+    })
+  )
+)
+
+// ---------------------------------------------------------------------------
+// Bodies
+// ---------------------------------------------------------------------------
+
+/** An id as plex.tv sends it: a number in JSON, a string in XML. */
+const Id = Schema.Union(Schema.String, Schema.Number).pipe(
+  Schema.transform(Schema.String, { strict: true, decode: String, encode: (s) => s })
+)
+
+/** `true`/`false`, `1`/`0`, `"1"`/`"0"`: plex.tv uses all of them. */
+const Flag = Schema.Union(Schema.Boolean, Schema.Number, Schema.String).pipe(
+  Schema.transform(Schema.Boolean, {
+    strict: true,
+    decode: (value) => value === true || value === 1 || value === "1" || value === "true",
+    encode: (value) => value
+  })
+)
+
+const OptionalString = Schema.optionalWith(Schema.String, { default: () => "" })
+
+/** An XML attribute flag: `"1"` is true (attributes are always strings: the cheap decode for 10k users). */
+const XmlFlag = Schema.optionalWith(
+  Schema.transform(Schema.String, Schema.Boolean, {
+    strict: true,
+    decode: (value) => value === "1" || value === "true",
+    encode: (value) => (value ? "1" : "0")
+  }),
+  { default: () => false }
+)
+
+const UserJson = Schema.Struct({
+  id: Id,
+  username: OptionalString,
+  email: OptionalString
+})
+
+const ResourceJson = Schema.Struct({
+  name: OptionalString,
+  clientIdentifier: Schema.String,
+  provides: OptionalString,
+  owned: Schema.optionalWith(Flag, { default: () => false })
+})
+
+const XmlServer = Schema.Struct({
+  machineIdentifier: Schema.String,
+  pending: XmlFlag
+})
+
+const XmlUser = Schema.Struct({
+  id: Schema.String,
+  title: OptionalString,
+  username: OptionalString,
+  email: OptionalString,
+  home: XmlFlag,
+  restricted: XmlFlag,
+  Server: Schema.optionalWith(Schema.Array(XmlServer), { default: () => [] })
+})
+
+const UsersXml = Schema.Struct({
+  MediaContainer: Schema.Struct({ User: Schema.optionalWith(Schema.Array(XmlUser), { default: () => [] }) })
+})
+
+const XmlSharedServer = Schema.Struct({
+  userID: Schema.String,
+  acceptedAt: Schema.optional(Schema.String),
+  invitedAt: Schema.optional(Schema.String)
+})
+
+const SharedServersXml = Schema.Struct({
+  MediaContainer: Schema.Struct({
+    SharedServer: Schema.optionalWith(Schema.Array(XmlSharedServer), { default: () => [] })
+  })
+})
+
+const xmlParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  parseAttributeValue: false,
+  parseTagValue: false,
+  htmlEntities: true,
+  isArray: (name) => name === "User" || name === "Server" || name === "SharedServer" || name === "Section"
+})
+
+/** The parsed document; an empty `<MediaContainer/>` reads as an empty object. */
+const parseXml = (text: string): unknown => {
+  const document = xmlParser.parse(text) as Record<string, unknown>
+  const container = document.MediaContainer
+  return { ...document, MediaContainer: typeof container === "object" && container !== null ? container : {} }
+}
+
+/** Epoch seconds as plex.tv writes them; `0`, empty or junk is none. */
+const epochSeconds = (value: string | undefined): Option.Option<DateTime.Utc> => {
+  const seconds = Number(value)
+  return value !== undefined && value.trim() !== "" && Number.isFinite(seconds) && seconds > 0
+    ? Option.some(DateTime.unsafeMake(seconds * 1000))
+    : Option.none()
+}
+
+const kindOf = (user: { readonly home: boolean; readonly restricted: boolean }): PlexUserKind =>
+  user.restricted ? "managed" : user.home ? "home" : "friend"
+
+// ---------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------
+
+/** A server of the account, from `/api/v2/resources`. */
+export interface PlexTvResource {
+  readonly name: string
+  /** The machine identifier. */
+  readonly clientIdentifier: string
+  readonly provides: ReadonlyArray<string>
+  readonly owned: boolean
+}
+
+/** One share of a server, from `/api/servers/{machineId}/shared_servers`. */
+export interface PlexTvShare {
+  readonly userId: string
+  readonly acceptedAt: Option.Option<DateTime.Utc>
+  readonly invitedAt: Option.Option<DateTime.Utc>
+}
+
+export interface PlexTvClient {
+  /** `GET /api/v2/user`. */
+  readonly owner: Effect.Effect<PlexOwner, PlexAccountError>
+  /** `GET /api/v2/resources`. */
+  readonly resources: Effect.Effect<ReadonlyArray<PlexTvResource>, PlexAccountError>
+  /** The configured `serverId`, else the owned server named `serverName` (or the only one). Not cached. */
+  readonly resolveServerId: Effect.Effect<string, PlexAccountError>
+  /** `GET /api/users`: friends, Home members and managed users with their servers (no acceptance times). */
+  readonly users: Effect.Effect<ReadonlyArray<PlexUser>, PlexAccountError>
+  /** `GET /api/servers/{machineId}/shared_servers`. */
+  readonly shares: (machineIdentifier: string) => Effect.Effect<ReadonlyArray<PlexTvShare>, PlexAccountError>
+  /** `DELETE /api/v2/sharings/{userId}`: a friend's share. */
+  readonly removeFriend: (userId: string) => Effect.Effect<void, PlexAccountError>
+  /** `DELETE /api/home/users/{userId}`: a Home member or managed user. */
+  readonly removeHomeUser: (userId: string) => Effect.Effect<void, PlexAccountError>
+}
+
+interface PlexTvCall {
+  readonly operation: string
+  readonly method: "GET" | "DELETE"
+  readonly path: string
+  /** A v2 endpoint: JSON, and `Accept: application/json`. */
+  readonly v2: boolean
+}
+
+/** Build the client over a dispatcher (an undici `Agent`, or any `Dispatcher`). */
+export const makePlexTvClient = (config: PlexTvConfig, dispatcher: Dispatcher): PlexTvClient => {
+  const resolved = resolveConfig(config)
+  const token = Redacted.value(resolved.token)
+  const baseHeaders: Record<string, string> = {
+    "x-plex-token": token,
+    "x-plex-client-identifier": resolved.clientIdentifier,
+    "x-plex-product": resolved.product,
+    "x-plex-version": resolved.version
+  }
+  const v2Headers = { ...baseHeaders, accept: "application/json" }
+
+  const fail = (call: PlexTvCall, message: string, retryable: boolean, status?: number) =>
+    new PlexAccountError({
+      operation: call.operation,
+      message: scrub(message, token),
+      retryable,
+      ...(status === undefined ? {} : { status })
+    })
+
+  /** The body of a 2xx answer; everything else is a `PlexAccountError`. */
+  const send = (call: PlexTvCall): Effect.Effect<string, PlexAccountError> =>
+    httpRequest(dispatcher, {
+      method: call.method,
+      url: `${resolved.baseUrl}${call.path}`,
+      headers: call.v2 ? v2Headers : baseHeaders,
+      timeout: resolved.timeout
+    }).pipe(
+      Effect.mapError((noAnswer) =>
+        fail(
+          call,
+          noAnswer.reason === "timeout"
+            ? `plex.tv did not answer ${call.method} ${call.path} in time (${noAnswer.detail})`
+            : `could not reach plex.tv for ${call.method} ${call.path} (${noAnswer.detail})`,
+          true
+        )
+      ),
+      Effect.flatMap((answer) => {
+        if (answer.status >= 200 && answer.status < 300) return Effect.succeed(answer.text)
+        return Effect.fail(
+          fail(
+            call,
+            describeFailure(call, answer.status, answer.text),
+            retryableStatus(answer.status),
+            answer.status
+          )
+        )
+      }),
+      Effect.tapBoth({
+        onFailure: (error) =>
+          Effect.logDebug("plex.tv request failed").pipe(Effect.annotateLogs("error", error.message)),
+        onSuccess: () => Effect.logDebug("plex.tv request done")
+      }),
+      Effect.annotateLogs({ plex_operation: call.operation, method: call.method, path: call.path })
+    )
+
+  const decode =
+    <A, I>(call: PlexTvCall, schema: Schema.Schema<A, I>, parse: (text: string) => unknown) =>
+    (text: string): Effect.Effect<A, PlexAccountError> =>
+      Effect.try({ try: () => parse(text), catch: () => undefined }).pipe(
+        Effect.flatMap((value) => Schema.decodeUnknown(schema)(value)),
+        Effect.mapError(() =>
+          fail(call, `unexpected answer from plex.tv to ${call.method} ${call.path}`, true)
+        )
+      )
+
+  const ownerCall: PlexTvCall = { operation: "owner", method: "GET", path: "/api/v2/user", v2: true }
+  const owner = send(ownerCall).pipe(
+    Effect.flatMap(decode(ownerCall, UserJson, JSON.parse)),
+    Effect.map((user): PlexOwner => ({ id: user.id, username: user.username, email: user.email }))
+  )
+
+  const resourcesCall: PlexTvCall = {
+    operation: "resources",
+    method: "GET",
+    path: "/api/v2/resources",
+    v2: true
+  }
+  const resources = send(resourcesCall).pipe(
+    Effect.flatMap(decode(resourcesCall, Schema.Array(ResourceJson), JSON.parse)),
+    Effect.map((items) =>
+      items.map(
+        (item): PlexTvResource => ({
+          name: item.name,
+          clientIdentifier: item.clientIdentifier,
+          provides: item.provides
+            .split(",")
+            .map((p) => p.trim())
+            .filter((p) => p !== ""),
+          owned: item.owned
+        })
+      )
+    )
+  )
+
+  const resolveServerId: Effect.Effect<string, PlexAccountError> =
+    resolved.serverId !== undefined
+      ? Effect.succeed(resolved.serverId)
+      : Effect.flatMap(resources, (items) => pickServer(items, resolved.serverName))
+
+  const usersCall: PlexTvCall = { operation: "listUsers", method: "GET", path: "/api/users", v2: false }
+  const users = send(usersCall).pipe(
+    Effect.flatMap(decode(usersCall, UsersXml, parseXml)),
+    Effect.map((doc) =>
+      doc.MediaContainer.User.map(
+        (user): PlexUser => ({
+          id: user.id,
+          username: user.username,
+          email: user.email,
+          title: user.title,
+          kind: kindOf(user),
+          servers: user.Server.map((server) => ({
+            machineIdentifier: server.machineIdentifier,
+            acceptedAt: Option.none(),
+            pending: server.pending
+          }))
+        })
+      )
+    )
+  )
+
+  const shares = (machineIdentifier: string) => {
+    const call: PlexTvCall = {
+      operation: "shares",
+      method: "GET",
+      path: `/api/servers/${encodeURIComponent(machineIdentifier)}/shared_servers`,
+      v2: false
+    }
+    return send(call).pipe(
+      Effect.flatMap(decode(call, SharedServersXml, parseXml)),
+      Effect.map((doc) =>
+        doc.MediaContainer.SharedServer.map(
+          (share): PlexTvShare => ({
+            userId: share.userID,
+            acceptedAt: epochSeconds(share.acceptedAt),
+            invitedAt: epochSeconds(share.invitedAt)
+          })
+        )
+      )
+    )
+  }
+
+  const remove = (operation: string, path: string, v2: boolean) =>
+    send({ operation, method: "DELETE", path, v2 }).pipe(Effect.asVoid)
+
+  return {
+    owner,
+    resources,
+    resolveServerId,
+    users,
+    shares,
+    removeFriend: (userId) => remove("removeUser", `/api/v2/sharings/${encodeURIComponent(userId)}`, true),
+    removeHomeUser: (userId) => remove("removeUser", `/api/home/users/${encodeURIComponent(userId)}`, false)
+  }
+}
+
+/** A secret-free sentence for a non-2xx answer, with plex.tv's own words when it gave some. */
+const describeFailure = (call: PlexTvCall, status: number, body: string): string => {
+  const what = `plex.tv answered ${status} to ${call.method} ${call.path}`
+  const detail = errorDetail(body)
+  const hint =
+    status === 401
+      ? ": the token was rejected"
+      : status === 404 || status === 410
+        ? ": the endpoint or the user is unknown to plex.tv (not treated as removed)"
+        : ""
+  return `${what}${hint}${detail === undefined ? "" : ` (${detail})`}`
+}
+
+/** plex.tv's error text: `{"errors":[{"message"}]}` on v2, `<error>` text or attribute on v1. */
+const errorDetail = (body: string): string | undefined => {
+  const trimmed = body.trim()
+  if (trimmed === "") return undefined
+  try {
+    const json = JSON.parse(trimmed) as { errors?: ReadonlyArray<{ message?: unknown }>; error?: unknown }
+    const message = json.errors?.[0]?.message ?? json.error
+    return typeof message === "string" && message !== "" ? message.slice(0, 200) : undefined
+  } catch {
+    const attribute = /<error\b[^>]*\bmessage="([^"]*)"/i.exec(trimmed)?.[1]
+    const text = (attribute ?? /<error\b[^>]*>([^<]*)</i.exec(trimmed)?.[1] ?? "").trim()
+    return text === "" ? undefined : text.slice(0, 200)
+  }
+}
+
+/** The owned server named `name` (exact, then case-insensitive), or the only owned server. */
+const pickServer = (
+  items: ReadonlyArray<PlexTvResource>,
+  name: string | undefined
+): Effect.Effect<string, PlexAccountError> => {
+  const servers = items.filter((item) => item.owned && item.provides.includes("server"))
+  const names = servers.map((server) => `"${server.name}"`).join(", ") || "none"
+  const problem = (message: string) =>
+    Effect.fail(new PlexAccountError({ operation: "serverId", message, retryable: false }))
+  if (name === undefined) {
+    const [only, ...others] = servers
+    if (only !== undefined && others.length === 0) return Effect.succeed(only.clientIdentifier)
+    return problem(
+      `the account owns ${servers.length} servers (${names}): set serverName or serverId to choose one`
+    )
+  }
+  const exact = servers.filter((server) => server.name === name)
+  const matches =
+    exact.length > 0 ? exact : servers.filter((s) => s.name.toLowerCase() === name.toLowerCase())
+  const [match, ...rest] = matches
+  if (match === undefined)
+    return problem(`no server named "${name}" among the servers this account owns (${names})`)
+  if (rest.length > 0)
+    return problem(
+      `${matches.length} servers this account owns are named "${name}" (${matches
+        .map((s) => s.clientIdentifier)
+        .join(", ")}): set serverId to choose one`
+    )
+  return Effect.succeed(match.clientIdentifier)
+}
+
+/** The client with its own keep-alive agent, closed with the scope. */
+export const plexTvClient = (config: PlexTvConfig): Effect.Effect<PlexTvClient, never, Scope.Scope> =>
+  Effect.map(scopedAgent, (agent) => makePlexTvClient(config, agent))
+
+// ---------------------------------------------------------------------------
+// The PlexAccount port
+// ---------------------------------------------------------------------------
+
+/** Acceptance times merged into each user's share of `serverId`. */
+const withAcceptance = (
+  users: ReadonlyArray<PlexUser>,
+  serverId: string,
+  shares: ReadonlyArray<PlexTvShare>
+): ReadonlyArray<PlexUser> => {
+  const accepted = new Map<string, DateTime.Utc>()
+  for (const share of shares)
+    if (Option.isSome(share.acceptedAt)) accepted.set(share.userId, share.acceptedAt.value)
+  if (accepted.size === 0) return users
+  return users.map((user) => {
+    const at = accepted.get(user.id)
+    if (at === undefined) return user
+    return {
+      ...user,
+      servers: user.servers.map((server) =>
+        server.machineIdentifier === serverId ? { ...server, acceptedAt: Option.some(at) } : server
+      )
+    }
+  })
+}
+
+/** The port over a client; the server id is resolved once, on first use, and kept. */
+const makePlexAccount = (client: PlexTvClient): Effect.Effect<PlexAccountService> =>
+  Effect.gen(function* () {
+    const cached = yield* Ref.make(Option.none<string>())
+    const lock = yield* Effect.makeSemaphore(1)
+    // Only a success is kept: a failed lookup is tried again on the next use.
+    const serverId = lock.withPermits(1)(
+      Effect.flatMap(Ref.get(cached), (known) =>
+        Option.match(known, {
+          onSome: Effect.succeed,
+          onNone: () =>
+            client.resolveServerId.pipe(
+              Effect.tap((id) => Ref.set(cached, Option.some(id))),
+              Effect.tap((id) =>
+                Effect.logInfo("plex server resolved").pipe(Effect.annotateLogs("server_id", id))
+              )
+            )
+        })
+      )
+    )
+
+    // Acceptance times are a bonus: without them users are listed all the same.
+    const acceptance = Effect.flatMap(serverId, (id) =>
+      Effect.map(client.shares(id), (shares) => ({ id, shares }))
+    )
+    const listUsers = Effect.all([client.users, Effect.either(acceptance)], { concurrency: 2 }).pipe(
+      Effect.flatMap(([users, extra]) => {
+        if (extra._tag === "Right")
+          return Effect.succeed(withAcceptance(users, extra.right.id, extra.right.shares))
+        return Effect.as(
+          Effect.logWarning("plex.tv share acceptance times unavailable; listing users without them").pipe(
+            Effect.annotateLogs({ error: extra.left.message, ...statusAnnotation(extra.left) })
+          ),
+          users
+        )
+      })
+    )
+
+    const removeUser = (user: PlexUser) =>
+      (user.kind === "friend" ? client.removeFriend(user.id) : client.removeHomeUser(user.id)).pipe(
+        Effect.tap(() => Effect.logInfo("plex.tv access removed")),
+        Effect.annotateLogs({ user_id: user.id, member_username: user.username, user_kind: user.kind })
+      )
+
+    return PlexAccount.of({ serverId, owner: client.owner, listUsers, removeUser })
+  })
+
+const statusAnnotation = (error: PlexAccountError): Record<string, number> =>
+  error.status === undefined ? {} : { status: error.status }
+
+/** `@org/prune`'s `PlexAccount` port over plex.tv. */
+export const PrunePlexAccount = {
+  /** The port over a client you built (a custom dispatcher, a proxy). */
+  make: makePlexAccount,
+  layer: (config: PlexTvConfig): Layer.Layer<PlexAccount> =>
+    Layer.scoped(PlexAccount, Effect.flatMap(plexTvClient(config), makePlexAccount)),
+  /** Configured from `effect/Config`; see `plexTvConfigFromEnv` for the variable names. */
+  layerConfig: (
+    config: Config.Config<PlexTvConfig> = plexTvConfigFromEnv
+  ): Layer.Layer<PlexAccount, ConfigError.ConfigError> =>
+    Layer.unwrapEffect(Effect.map(config, PrunePlexAccount.layer))
+}

@@ -1,8 +1,8 @@
 /**
- * The family-scrobble schema, as numbered forward-only migrations run by
- * `@effect/sql`'s Migrator, each in a transaction. Every table lives in one
- * Postgres schema (default `family_scrobble`) so the SDK can share a database
- * with its host application.
+ * The SDK's schema (family scrobbling, then the prune engine's `prune_` tables),
+ * as numbered forward-only migrations run by `@effect/sql`'s Migrator, each in a
+ * transaction. Every table lives in one Postgres schema (default
+ * `family_scrobble`) so the SDK can share a database with its host application.
  */
 import { SqlClient } from "@effect/sql"
 import * as Migrator from "@effect/sql/Migrator"
@@ -179,6 +179,73 @@ const webhookInbox = (schema: string) =>
         ('onboarding_start', 'onboarding_complete', 'onboarding_abandon', 'authorize_opened', 'webhook_copied'))`
   })
 
+/**
+ * The prune engine's state (`@org/prune`'s `PruneStore`): one row per Plex user
+ * with its welcome, warning and removal state, the one-row mark of the first live
+ * run, and the append-only audit log. The CHECKs name every value the domain
+ * writes, so a row that breaks them is a bug, refused by the database.
+ */
+const prune = (schema: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const s = (name: string) => sql(`${schema}.${name}`)
+    yield* sql`
+      CREATE TABLE ${s("prune_meta")} (
+        -- at most one row: the store is initialized once
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        initialized_at timestamptz NOT NULL
+      )`
+    yield* sql`
+      CREATE TABLE ${s("prune_users")} (
+        user_id text PRIMARY KEY,
+        -- order of first recording: ties of first_seen_at are claimed in this order
+        position bigserial NOT NULL,
+        username text NOT NULL,
+        email text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('friend', 'home', 'managed')),
+        first_seen_at timestamptz NOT NULL,
+        joined_at timestamptz,
+        welcome text NOT NULL CHECK (welcome IN ('pending', 'sent', 'not-needed')),
+        welcomed_at timestamptz,
+        -- a claimed welcome is not handed out again before this
+        welcome_lease_until timestamptz,
+        warned_at timestamptz,
+        removed_at timestamptz,
+        removal_attempts integer CHECK (removal_attempts >= 0),
+        removal_last_error text,
+        removal_last_attempt_at timestamptz,
+        removal_next_attempt_at timestamptz,
+        removal_gave_up_at timestamptz,
+        CHECK ((welcome = 'sent') = (welcomed_at IS NOT NULL)),
+        -- a removal failure is whole or absent, and only for a user not removed
+        CHECK ((removal_attempts IS NULL) = (removal_last_error IS NULL)),
+        CHECK ((removal_attempts IS NULL) = (removal_last_attempt_at IS NULL)),
+        CHECK (removal_attempts IS NOT NULL OR (removal_next_attempt_at IS NULL AND removal_gave_up_at IS NULL)),
+        CHECK (removed_at IS NULL OR removal_attempts IS NULL)
+      )`
+    // Welcome claims walk pending users oldest first: an index in that order.
+    yield* sql`
+      CREATE INDEX prune_users_welcome_due_idx ON ${s("prune_users")} (first_seen_at, position)
+        WHERE welcome = 'pending'`
+    yield* sql`
+      CREATE TABLE ${s("prune_audit")} (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL,
+        dry_run boolean NOT NULL,
+        pass text NOT NULL CHECK (pass IN ('new-users', 'inactivity')),
+        -- no foreign key: entries name users never recorded (skips, dry runs)
+        user_id text,
+        username text,
+        action text NOT NULL CHECK (action IN ('record-existing', 'record-new', 'welcome', 'warn',
+          'clear-warning', 'remove', 'activity-cleanup', 'removal-email', 'admin-report', 'chat', 'skip', 'cycle')),
+        outcome text NOT NULL CHECK (outcome IN ('planned', 'done', 'failed')),
+        reason text NOT NULL
+      )`
+    // One user's log, newest first.
+    yield* sql`
+      CREATE INDEX prune_audit_user_idx ON ${s("prune_audit")} (user_id, id) WHERE user_id IS NOT NULL`
+  })
+
 /** The migrations of a schema, in order. */
 export const migrationsFor = (schema: string) =>
   Migrator.fromRecord({
@@ -186,7 +253,8 @@ export const migrationsFor = (schema: string) =>
     "0002_locks": locks(schema),
     "0003_notification_order": notificationOrder(schema),
     "0004_claim_order": claimOrder(schema),
-    "0005_webhook_inbox": webhookInbox(schema)
+    "0005_webhook_inbox": webhookInbox(schema),
+    "0006_prune": prune(schema)
   })
 
 /**

@@ -4,7 +4,8 @@
  * default database.
  *
  * Every store port of @org/family-scrobble, cross-process group locks and
- * `FamilyScrobblePg.layer`, which provides them all.
+ * `FamilyScrobblePg.layer`, which provides them all; the prune engine's store
+ * (`PgPruneStore`, `PrunePg.layer`).
  *
  * @packageDocumentation
  */
@@ -15,8 +16,10 @@ export * from "./PgGroupStore.js"
 export * from "./PgLocks.js"
 export * from "./PgNotifications.js"
 export * from "./PgOAuthStates.js"
+export * from "./PgPruneStore.js"
 export * from "./PgRetryQueue.js"
 export * from "./PgStoreConfig.js"
 export * from "./PgTelemetry.js"
 export * from "./PgWebhookInbox.js"
+export * from "./PrunePg.js"
 export * from "./TokenCipher.js"

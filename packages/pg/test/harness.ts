@@ -1,7 +1,9 @@
 /**
  * The stores under test, three ways: in memory (the reference), on the Postgres
  * server (`TEST_DATABASE_URL`, default the local server's `test` database), and
- * on embedded PGlite. Each Postgres run gets its own schema, dropped afterwards.
+ * on embedded PGlite. Each Postgres run gets its own schema, dropped afterwards:
+ * one per suite for the family-scrobble stores (`storeTargets`), one per test for
+ * the prune store (`pruneStoreTargets`), whose state is global to its schema.
  */
 import { randomBytes } from "node:crypto"
 import { connect } from "node:net"
@@ -22,10 +24,13 @@ import {
   TelemetryInMemory,
   WebhookInboxInMemory
 } from "@org/family-scrobble/testing"
+import type { PruneStore } from "@org/prune"
+import { PruneStoreInMemory } from "@org/prune/testing"
 import { Effect, Layer, Redacted } from "effect"
 import { FamilyScrobblePg } from "../src/FamilyScrobblePg.js"
 import { runMigrations } from "../src/Migrations.js"
 import { PgDatabase } from "../src/PgDatabase.js"
+import { PgPruneStore } from "../src/PgPruneStore.js"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
 import { makeTokenCipher } from "../src/TokenCipher.js"
 
@@ -116,6 +121,40 @@ export const storeTargets = (): ReadonlyArray<StoreTarget> => [
   },
   ...(serverAvailable ? [pgTarget("postgres server", PgDatabase.layerUrl(testDatabaseUrl))] : []),
   pgTarget("embedded PGlite", PgDatabase.layerEmbedded())
+]
+
+export interface PruneStoreTarget {
+  readonly name: string
+  readonly postgres: boolean
+  /** The suite's database, started once: its `SqlClient` (a placeholder in memory). */
+  readonly layer: Layer.Layer<SqlClient.SqlClient>
+  /**
+   * A new, empty store for one test (`Effect.provide(target.fresh)`), over the
+   * suite's database: on Postgres in a schema of its own (its `PgStoreConfig`),
+   * migrated when built and dropped when the test ends.
+   */
+  readonly fresh: Layer.Layer<PruneStore | PgStoreConfig, never, SqlClient.SqlClient>
+}
+
+const pgPruneStore = Layer.unwrapEffect(
+  Effect.sync(() => {
+    const schema = freshSchema()
+    return PgPruneStore.layer.pipe(
+      Layer.provideMerge(PgStoreConfig.layer({ schema })),
+      Layer.provide(migratedSchema(schema))
+    )
+  })
+)
+
+/** The prune store three ways: in memory (the reference), on the Postgres server and on PGlite. */
+export const pruneStoreTargets = (): ReadonlyArray<PruneStoreTarget> => [
+  {
+    name: "in memory",
+    postgres: false,
+    layer: noDatabase,
+    fresh: Layer.merge(PruneStoreInMemory, PgStoreConfig.layer())
+  },
+  ...databases().map((database) => ({ ...database, postgres: true, fresh: pgPruneStore }))
 ]
 
 /** The databases the Postgres suites run on: the server (when there is one) and PGlite. */

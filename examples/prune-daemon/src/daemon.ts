@@ -1,0 +1,84 @@
+/**
+ * The daemon's composition: the configuration turned into the engine's layers.
+ */
+import { createHash } from "node:crypto"
+import { mkdir } from "node:fs/promises"
+import { PruneNotify } from "@org/notify"
+import { PgDatabase, PrunePg } from "@org/pg"
+import { PrunePlexAccount, PruneTautulli } from "@org/plex"
+import {
+  makePolicy,
+  PruneChatDisabled,
+  type PruneEngine,
+  PruneEngineLive,
+  PruneMailDisabled,
+  type PrunePolicy
+} from "@org/prune"
+import { Effect, Either, Layer, Redacted } from "effect"
+import type { DaemonConfig } from "./config.js"
+
+/** The policy the configuration describes (validated again by the engine's own rules). */
+export const policyOf = (config: DaemonConfig): PrunePolicy =>
+  Either.getOrThrowWith(
+    makePolicy({
+      warnDays: config.warnDays,
+      kickDays: config.kickDays,
+      minNoticeDays: config.minNoticeDays,
+      vip: config.vipNames,
+      adminEmail: config.adminEmail,
+      includeHomeUsers: config.includeHomeUsers,
+      includeManagedUsers: config.includeManagedUsers,
+      activityCleanup: config.tautulliCleanup,
+      unknownJoinDate: config.unknownJoinDate,
+      dryRun: config.dryRun
+    }),
+    (error) => new Error(error.message)
+  )
+
+/** A stable client identifier for plex.tv, derived from the token without revealing it. */
+export const clientIdentifierOf = (token: Redacted.Redacted<string>) =>
+  `org-media-sdk-prune-${createHash("sha256").update(Redacted.value(token)).digest("hex").slice(0, 16)}`
+
+const databaseLayer = (config: DaemonConfig) => {
+  const database = config.database
+  return database._tag === "Postgres"
+    ? PgDatabase.layerUrl(Redacted.value(database.url))
+    : Layer.unwrapEffect(
+        Effect.promise(() => mkdir(database.dataDir, { recursive: true })).pipe(
+          Effect.as(PgDatabase.layerEmbedded({ dataDir: database.dataDir }))
+        )
+      )
+}
+
+/** The engine over plex.tv, Tautulli, the database, SMTP and Discord as configured. */
+export const engineLayer = (config: DaemonConfig): Layer.Layer<PruneEngine, unknown> => {
+  const plex = PrunePlexAccount.layer({
+    token: config.plexToken,
+    clientIdentifier: clientIdentifierOf(config.plexToken),
+    baseUrl: config.plexTvUrl,
+    serverName: config.plexServerName,
+    serverId: config.plexServerId
+  })
+  const tautulli = PruneTautulli.layer({ url: config.tautulliUrl, apiKey: config.tautulliApiKey })
+  const store = PrunePg.layer().pipe(Layer.provide(databaseLayer(config)))
+  const smtp = config.smtp
+  const mail =
+    smtp === undefined
+      ? PruneMailDisabled
+      : PruneNotify.mail({
+          smtp: {
+            host: smtp.host,
+            port: smtp.port,
+            from: smtp.from,
+            ...(smtp.username === undefined ? {} : { username: smtp.username }),
+            ...(smtp.password === undefined ? {} : { password: smtp.password })
+          }
+        })
+  const chat =
+    config.discordWebhook === undefined
+      ? PruneChatDisabled
+      : PruneNotify.chat({ discord: { webhookUrl: config.discordWebhook } })
+  return PruneEngineLive({ policy: policyOf(config), serverName: config.plexServerName }).pipe(
+    Layer.provide(Layer.mergeAll(plex, tautulli, store, mail, chat))
+  )
+}

@@ -5,6 +5,11 @@
  *
  * Only a 2xx answer is success. plex.tv retires endpoints with 404/410 without
  * notice, so those are errors like any other, never "already gone".
+ *
+ * Removing a friend takes away this server only: `DELETE /api/v2/sharings/{userId}`
+ * ends the friend's access to every server of the owner, so it is sent only when
+ * this server is the friend's one share of the owner's servers; otherwise this
+ * server's share goes alone (`DELETE /api/servers/{machineId}/shared_servers/{id}`).
  */
 import {
   PlexAccount,
@@ -148,8 +153,22 @@ const ResourceJson = Schema.Struct({
   owned: Schema.optionalWith(Flag, { default: () => false })
 })
 
+/**
+ * `owned` says whether the account owns the shared server. When plex.tv leaves it out
+ * it reads as owned: the reading that keeps a friend's other shares on removal.
+ */
+const XmlOwned = Schema.optionalWith(
+  Schema.transform(Schema.String, Schema.Boolean, {
+    strict: true,
+    decode: (value) => value !== "0" && value !== "false",
+    encode: (value) => (value ? "1" : "0")
+  }),
+  { default: () => true }
+)
+
 const XmlServer = Schema.Struct({
   machineIdentifier: Schema.String,
+  owned: XmlOwned,
   pending: XmlFlag
 })
 
@@ -168,6 +187,7 @@ const UsersXml = Schema.Struct({
 })
 
 const XmlSharedServer = Schema.Struct({
+  id: OptionalString,
   userID: Schema.String,
   acceptedAt: Schema.optional(Schema.String),
   invitedAt: Schema.optional(Schema.String)
@@ -221,9 +241,19 @@ export interface PlexTvResource {
 
 /** One share of a server, from `/api/servers/{machineId}/shared_servers`. */
 export interface PlexTvShare {
+  /** The shared server id (`<SharedServer id>`), what removing this share alone needs; `""` if plex.tv left it out. */
+  readonly id: string
   readonly userId: string
   readonly acceptedAt: Option.Option<DateTime.Utc>
   readonly invitedAt: Option.Option<DateTime.Utc>
+}
+
+/** A server a user reaches, as a `<Server>` child of the user on `/api/users`. */
+export interface PlexTvUserServer {
+  readonly machineIdentifier: string
+  /** The account owns the server (`owned="1"`; true when plex.tv leaves it out). */
+  readonly owned: boolean
+  readonly pending: boolean
 }
 
 export interface PlexTvClient {
@@ -235,10 +265,28 @@ export interface PlexTvClient {
   readonly resolveServerId: Effect.Effect<string, PlexAccountError>
   /** `GET /api/users`: friends, Home members and managed users with their servers (no acceptance times). */
   readonly users: Effect.Effect<ReadonlyArray<PlexUser>, PlexAccountError>
+  /**
+   * `GET /api/users`, read for one user: the servers they reach, now. `None` when plex.tv
+   * does not list the user.
+   */
+  readonly userServers: (
+    userId: string
+  ) => Effect.Effect<Option.Option<ReadonlyArray<PlexTvUserServer>>, PlexAccountError>
   /** `GET /api/servers/{machineId}/shared_servers`. */
   readonly shares: (machineIdentifier: string) => Effect.Effect<ReadonlyArray<PlexTvShare>, PlexAccountError>
-  /** `DELETE /api/v2/sharings/{userId}`: a friend's share. */
+  /**
+   * `DELETE /api/v2/sharings/{userId}`: ends the friend's sharing entirely, the shares
+   * of every server of the owner.
+   */
   readonly removeFriend: (userId: string) => Effect.Effect<void, PlexAccountError>
+  /**
+   * `DELETE /api/servers/{machineId}/shared_servers/{sharedServerId}`: one share of one
+   * server (the id is a `PlexTvShare.id`); the friend's shares of other servers stay.
+   */
+  readonly removeSharedServer: (
+    machineIdentifier: string,
+    sharedServerId: string
+  ) => Effect.Effect<void, PlexAccountError>
   /** `DELETE /api/home/users/{userId}`: a Home member or managed user. */
   readonly removeHomeUser: (userId: string) => Effect.Effect<void, PlexAccountError>
 }
@@ -352,8 +400,9 @@ export const makePlexTvClient = (config: PlexTvConfig, dispatcher: Dispatcher): 
       : Effect.flatMap(resources, (items) => pickServer(items, resolved.serverName))
 
   const usersCall: PlexTvCall = { operation: "listUsers", method: "GET", path: "/api/users", v2: false }
-  const users = send(usersCall).pipe(
-    Effect.flatMap(decode(usersCall, UsersXml, parseXml)),
+  const usersDocument = (call: PlexTvCall) =>
+    send(call).pipe(Effect.flatMap(decode(call, UsersXml, parseXml)))
+  const users = usersDocument(usersCall).pipe(
     Effect.map((doc) =>
       doc.MediaContainer.User.map(
         (user): PlexUser => ({
@@ -372,6 +421,22 @@ export const makePlexTvClient = (config: PlexTvConfig, dispatcher: Dispatcher): 
     )
   )
 
+  const userServersCall: PlexTvCall = { ...usersCall, operation: "userServers" }
+  const userServers = (userId: string) =>
+    usersDocument(userServersCall).pipe(
+      Effect.map((doc) =>
+        Option.map(Option.fromNullable(doc.MediaContainer.User.find((user) => user.id === userId)), (user) =>
+          user.Server.map(
+            (server): PlexTvUserServer => ({
+              machineIdentifier: server.machineIdentifier,
+              owned: server.owned,
+              pending: server.pending
+            })
+          )
+        )
+      )
+    )
+
   const shares = (machineIdentifier: string) => {
     const call: PlexTvCall = {
       operation: "shares",
@@ -384,6 +449,7 @@ export const makePlexTvClient = (config: PlexTvConfig, dispatcher: Dispatcher): 
       Effect.map((doc) =>
         doc.MediaContainer.SharedServer.map(
           (share): PlexTvShare => ({
+            id: share.id,
             userId: share.userID,
             acceptedAt: epochSeconds(share.acceptedAt),
             invitedAt: epochSeconds(share.invitedAt)
@@ -401,8 +467,15 @@ export const makePlexTvClient = (config: PlexTvConfig, dispatcher: Dispatcher): 
     resources,
     resolveServerId,
     users,
+    userServers,
     shares,
     removeFriend: (userId) => remove("removeUser", `/api/v2/sharings/${encodeURIComponent(userId)}`, true),
+    removeSharedServer: (machineIdentifier, sharedServerId) =>
+      remove(
+        "removeUser",
+        `/api/servers/${encodeURIComponent(machineIdentifier)}/shared_servers/${encodeURIComponent(sharedServerId)}`,
+        false
+      ),
     removeHomeUser: (userId) => remove("removeUser", `/api/home/users/${encodeURIComponent(userId)}`, false)
   }
 }
@@ -534,14 +607,76 @@ const makePlexAccount = (client: PlexTvClient): Effect.Effect<PlexAccountService
       })
     )
 
+    /**
+     * A friend loses this server only. What they reach is read again from plex.tv
+     * first (the listed user may be stale): with a share of another server of the
+     * owner, only this server's share goes; with this server alone, the sharing
+     * goes. Anything unclear is an error, never a wider removal.
+     */
+    const removeFriend = (user: PlexUser) =>
+      Effect.gen(function* () {
+        const id = yield* serverId
+        const listed = yield* client.userServers(user.id)
+        if (Option.isNone(listed))
+          return yield* notRemoved(`plex.tv does not list user ${user.id} among the account's users`)
+        if (!listed.value.some((server) => server.machineIdentifier === id))
+          return yield* notRemoved(`plex.tv lists no share of server ${id} for user ${user.id}`)
+        const elsewhere = listed.value.filter((server) => server.owned && server.machineIdentifier !== id)
+        if (elsewhere.length === 0) {
+          yield* client.removeFriend(user.id)
+          return { removed: "sharing" }
+        }
+        const matching = (yield* client.shares(id)).filter((share) => share.userId === user.id)
+        const [share, ...others] = matching
+        // Without the id only the whole sharing could go, and that would take the other servers too.
+        if (share === undefined || share.id === "")
+          return yield* notRemoved(
+            `user ${user.id} also has a share of ${elsewhere.length} other server(s) of the owner, and GET /api/servers/${id}/shared_servers ${
+              share === undefined ? "lists no share for them" : "gives no id for their share"
+            }, so this server's share cannot be removed alone`
+          )
+        if (others.length > 0)
+          return yield* notRemoved(
+            `GET /api/servers/${id}/shared_servers lists ${matching.length} shares for user ${user.id} (${matching
+              .map((s) => s.id)
+              .join(", ")})`
+          )
+        yield* client.removeSharedServer(id, share.id)
+        return { removed: "shared_server", shared_server_id: share.id, other_servers_kept: elsewhere.length }
+      }).pipe(Effect.mapError(asRemoval))
+
     const removeUser = (user: PlexUser) =>
-      (user.kind === "friend" ? client.removeFriend(user.id) : client.removeHomeUser(user.id)).pipe(
-        Effect.tap(() => Effect.logInfo("plex.tv access removed")),
+      (user.kind === "friend"
+        ? removeFriend(user)
+        : Effect.as(client.removeHomeUser(user.id), { removed: "home_user" })
+      ).pipe(
+        Effect.flatMap((done) => Effect.logInfo("plex.tv access removed").pipe(Effect.annotateLogs(done))),
         Effect.annotateLogs({ user_id: user.id, member_username: user.username, user_kind: user.kind })
       )
 
     return PlexAccount.of({ serverId, owner: client.owner, listUsers, removeUser })
   })
+
+/** A friend's removal stopped before any DELETE: nothing was removed. */
+const notRemoved = (reason: string) =>
+  Effect.fail(
+    new PlexAccountError({
+      operation: "removeUser",
+      message: `${reason}: nothing removed (not treated as removed)`,
+      retryable: false
+    })
+  )
+
+/** The look-ups a removal makes fail as the removal. */
+const asRemoval = (error: PlexAccountError): PlexAccountError =>
+  error.operation === "removeUser"
+    ? error
+    : new PlexAccountError({
+        operation: "removeUser",
+        message: error.message,
+        retryable: error.retryable,
+        ...(error.status === undefined ? {} : { status: error.status })
+      })
 
 const statusAnnotation = (error: PlexAccountError): Record<string, number> =>
   error.status === undefined ? {} : { status: error.status }

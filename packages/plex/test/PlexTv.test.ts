@@ -344,15 +344,140 @@ describe("removeUser", () => {
   const removeOne = (account: PlexAccountService, id: string) =>
     Effect.flatMap(account.listUsers, (listed) => account.removeUser(byId(listed, id)))
 
-  it.scopedLive("removes a friend's share with DELETE /api/v2/sharings/{id}", () =>
-    Effect.gen(function* () {
-      const { fake, account } = yield* setup({ users })
-      yield* removeOne(account, "10")
-      expect(fake.requests({ method: "DELETE" }).map((r) => r.path)).toEqual(["/api/v2/sharings/10"])
-      expect(fake.requests({ method: "DELETE" })[0]?.headers.accept).toBe("application/json")
-      expect(fake.user("10")).toBeUndefined()
-    })
+  it.scopedLive(
+    "removes a friend whose only share of the owner's servers is this one with DELETE /api/v2/sharings/{id}",
+    () =>
+      Effect.gen(function* () {
+        const { fake, account } = yield* setup({ users })
+        yield* removeOne(account, "10")
+        expect(fake.requests({ method: "DELETE" }).map((r) => r.path)).toEqual(["/api/v2/sharings/10"])
+        expect(fake.requests({ method: "DELETE" })[0]?.headers.accept).toBe("application/json")
+        expect(fake.user("10")).toBeUndefined()
+        // What the friend reaches is read again before the DELETE; no share id was needed.
+        expect(fake.requests({ route: "users" })).toHaveLength(2)
+        expect(fake.requests({ route: "shared_server" })).toHaveLength(0)
+      })
   )
+
+  describe("a friend with shares of several of the owner's servers", () => {
+    const servers = [
+      { name: "Living Room", machineIdentifier: "machine-living" },
+      { name: "Cabin", machineIdentifier: "machine-cabin" }
+    ]
+    const twoServers = {
+      servers,
+      users: [
+        { id: "10", username: "alice", shares: [{}, { machineIdentifier: "machine-cabin" }] },
+        { id: "11", username: "bob", shares: [{}, { machineIdentifier: "machine-cabin" }] }
+      ]
+    }
+    const shareIdOf = (fake: FakePlexTv, userId: string, machineIdentifier: string) => {
+      const id = fake.user(userId)?.shares.find((s) => s.machineIdentifier === machineIdentifier)?.id
+      if (id === undefined) throw new Error(`user ${userId} has no share of ${machineIdentifier}`)
+      return id
+    }
+
+    it.scopedLive("loses only this server's share: DELETE /api/servers/{machineId}/shared_servers/{id}", () =>
+      Effect.gen(function* () {
+        const { fake, account } = yield* setup(twoServers)
+        const shareId = shareIdOf(fake, "10", "machine-living")
+        yield* removeOne(account, "10")
+        expect(fake.requests({ method: "DELETE" }).map((r) => r.path)).toEqual([
+          `/api/servers/machine-living/shared_servers/${shareId}`
+        ])
+        expect(fake.requests({ route: "sharings" })).toHaveLength(0)
+        const [removal] = fake.requests({ route: "shared_server" })
+        expect(removal).toMatchObject({ method: "DELETE", status: 200 })
+        expect(removal?.headers["x-plex-token"]).toBe(fake.token)
+        // Still a friend, with the other server; the other friend is untouched.
+        expect(fake.user("10")?.shares.map((s) => s.machineIdentifier)).toEqual(["machine-cabin"])
+        expect(fake.user("11")?.shares.map((s) => s.machineIdentifier)).toEqual([
+          "machine-living",
+          "machine-cabin"
+        ])
+        const after = yield* account.listUsers
+        expect(shareOf(byId(after, "10"), "machine-living")).toBeUndefined()
+        expect(shareOf(byId(after, "10"), "machine-cabin")).toBeDefined()
+      })
+    )
+
+    it.scopedLive("keeps a pending invitation to another server too", () =>
+      Effect.gen(function* () {
+        const { fake, account } = yield* setup({
+          servers,
+          users: [{ id: "10", shares: [{}, { machineIdentifier: "machine-cabin", pending: true }] }]
+        })
+        yield* removeOne(account, "10")
+        expect(fake.requests({ route: "sharings" })).toHaveLength(0)
+        expect(fake.user("10")?.shares).toMatchObject([{ machineIdentifier: "machine-cabin", pending: true }])
+      })
+    )
+
+    it.scopedLive("reads the friend's servers again: a share given after the listing is kept", () =>
+      Effect.gen(function* () {
+        const { fake, account } = yield* setup({ servers, users: [{ id: "10" }] })
+        const alice = byId(yield* account.listUsers, "10")
+        fake.share("10", { machineIdentifier: "machine-cabin" })
+        yield* account.removeUser(alice)
+        expect(fake.requests({ route: "sharings" })).toHaveLength(0)
+        expect(fake.requests({ route: "shared_server" })).toHaveLength(1)
+        expect(fake.user("10")?.shares.map((s) => s.machineIdentifier)).toEqual(["machine-cabin"])
+      })
+    )
+
+    for (const status of [404, 410])
+      it.scopedLive(`fails on ${status} from the shared_servers DELETE, and deletes nothing else`, () =>
+        Effect.gen(function* () {
+          const { fake, account } = yield* setup(twoServers)
+          fake.fail("shared_server", { kind: "status", status })
+          const error = yield* failure(removeOne(account, "10"))
+          expect(error).toMatchObject({ operation: "removeUser", status, retryable: false })
+          expect(error.message).toContain("not treated as removed")
+          expect(error.message).not.toContain(fake.token)
+          expect(fake.requests({ method: "DELETE" }).map((r) => r.route)).toEqual(["shared_server"])
+          expect(fake.user("10")?.shares).toHaveLength(2)
+          expect(fake.user("11")?.shares).toHaveLength(2)
+        })
+      )
+
+    it.scopedLive("fails when shared_servers gives no id for the friend's share, and sends no DELETE", () =>
+      Effect.gen(function* () {
+        const fake = yield* scopedFakePlexTv(twoServers)
+        const client = yield* plexTvClient(configFor(fake))
+        const noRows = yield* PrunePlexAccount.make({ ...client, shares: () => Effect.succeed([]) })
+        const noIds = yield* PrunePlexAccount.make({
+          ...client,
+          shares: (machineIdentifier) =>
+            Effect.map(client.shares(machineIdentifier), (shares) => shares.map((s) => ({ ...s, id: "" })))
+        })
+        for (const account of [noRows, noIds]) {
+          const error = yield* failure(removeOne(account, "10"))
+          expect(error).toMatchObject({ operation: "removeUser", retryable: false })
+          expect(error.status).toBeUndefined()
+          expect(error.message).toContain("cannot be removed alone")
+        }
+        expect(fake.requests({ method: "DELETE" })).toHaveLength(0)
+        expect(fake.user("10")?.shares).toHaveLength(2)
+      })
+    )
+
+    it.scopedLive("fails without a DELETE when a look-up fails", () =>
+      Effect.gen(function* () {
+        const { fake, account } = yield* setup(twoServers)
+        const alice = byId(yield* account.listUsers, "10")
+        fake.fail("users", { kind: "status", status: 503 }, { times: 1 })
+        fake.fail("shared_servers", { kind: "drop" }, { times: 1 })
+        const first = yield* failure(account.removeUser(alice))
+        expect(first).toMatchObject({ operation: "removeUser", status: 503, retryable: true })
+        expect(first.message).toContain("GET /api/users")
+        const second = yield* failure(account.removeUser(alice))
+        expect(second).toMatchObject({ operation: "removeUser", retryable: true })
+        expect(fake.requests({ method: "DELETE" })).toHaveLength(0)
+        yield* account.removeUser(alice)
+        expect(fake.requests({ method: "DELETE" }).map((r) => r.route)).toEqual(["shared_server"])
+      })
+    )
+  })
 
   it.scopedLive("removes Home members and managed users with DELETE /api/home/users/{id}", () =>
     Effect.gen(function* () {
@@ -373,6 +498,8 @@ describe("removeUser", () => {
         users: [{ id: "10", shares: [{}, { machineIdentifier: "machine-of-alice", owned: false }] }]
       })
       yield* removeOne(account, "10")
+      // Their server is not the owner's: ours was their only share of the owner's servers.
+      expect(fake.requests({ method: "DELETE" }).map((r) => r.path)).toEqual(["/api/v2/sharings/10"])
       expect(fake.user("10")?.shares.map((s) => s.machineIdentifier)).toEqual(["machine-of-alice"])
     })
   )
@@ -381,10 +508,27 @@ describe("removeUser", () => {
     Effect.gen(function* () {
       const { fake, account } = yield* setup({ users })
       const alice = byId(yield* account.listUsers, "10")
-      fake.removeUser("10")
+      fake.fail("sharings", { kind: "status", status: 404 }, { times: 1 })
       const error = yield* failure(account.removeUser(alice))
       expect(error).toMatchObject({ operation: "removeUser", status: 404, retryable: false })
       expect(error.message).toContain("not treated as removed")
+      expect(fake.user("10")).toBeDefined()
+    })
+  )
+
+  it.scopedLive("fails without a DELETE for a friend gone from the account or from this server", () =>
+    Effect.gen(function* () {
+      const { fake, account } = yield* setup({ users: [...users, { id: "13" }] })
+      const listed = yield* account.listUsers
+      fake.removeUser("10")
+      fake.unshare("13")
+      const gone = yield* failure(account.removeUser(byId(listed, "10")))
+      expect(gone).toMatchObject({ operation: "removeUser", retryable: false })
+      expect(gone.message).toContain("does not list user 10")
+      expect(gone.message).toContain("not treated as removed")
+      const unshared = yield* failure(account.removeUser(byId(listed, "13")))
+      expect(unshared.message).toContain(`no share of server ${fake.serverId} for user 13`)
+      expect(fake.requests({ method: "DELETE" })).toHaveLength(0)
     })
   )
 
@@ -428,7 +572,8 @@ describe("failures", () => {
         failure(account.owner),
         failure(account.listUsers),
         failure(account.serverId),
-        failure(client.removeFriend("10"))
+        failure(client.removeFriend("10")),
+        failure(client.removeSharedServer(fake.serverId, "1000"))
       ])
       for (const error of errors) {
         expect(error).toMatchObject({ status: 401, retryable: false })
@@ -537,9 +682,49 @@ describe("the fake plex.tv", () => {
         expect(
           (yield* get(`${fake.url}/api/friends/10`, { "x-plex-token": fake.token }, "DELETE")).status
         ).toBe(410)
+        const shareId = fake.user("10")?.shares[0]?.id ?? ""
+        const sharePath = `${fake.url}/api/servers/${fake.serverId}/shared_servers/${shareId}`
+        expect((yield* get(sharePath, {}, "DELETE")).status).toBe(401)
         // Unauthorized and retired calls changed nothing.
         expect(fake.user("10")).toBeDefined()
-        expect(fake.requests({ method: "DELETE" })).toHaveLength(1)
+        expect(fake.requests({ method: "DELETE" })).toHaveLength(2)
+      })
+  )
+
+  it.scopedLive(
+    "removes one share with DELETE /api/servers/{machineId}/shared_servers/{id}, 404 for others",
+    () =>
+      Effect.gen(function* () {
+        const fake = yield* scopedFakePlexTv({
+          servers: [
+            { name: "Living Room", machineIdentifier: "machine-living" },
+            { name: "Cabin", machineIdentifier: "machine-cabin" },
+            { name: "Elsewhere", machineIdentifier: "machine-elsewhere", owned: false }
+          ],
+          users: [{ id: "10", shares: [{}, { machineIdentifier: "machine-cabin" }] }]
+        })
+        const auth = { "x-plex-token": fake.token }
+        const [living, cabin] = fake.user("10")?.shares ?? []
+        const url = (machine: string, id: string) => `${fake.url}/api/servers/${machine}/shared_servers/${id}`
+        // An unknown id, a share of another server, a server the account does not own.
+        expect((yield* get(url("machine-living", "999999"), auth, "DELETE")).status).toBe(404)
+        expect((yield* get(url("machine-living", cabin?.id ?? ""), auth, "DELETE")).status).toBe(404)
+        expect((yield* get(url("machine-elsewhere", living?.id ?? ""), auth, "DELETE")).status).toBe(404)
+        expect(fake.user("10")?.shares).toHaveLength(2)
+        const done = yield* get(url("machine-living", living?.id ?? ""), auth, "DELETE")
+        expect(done.status).toBe(200)
+        expect(fake.user("10")?.shares.map((s) => s.machineIdentifier)).toEqual(["machine-cabin"])
+        // Gone now, so a second DELETE is a 404 again; faults apply as on every route.
+        expect((yield* get(url("machine-living", living?.id ?? ""), auth, "DELETE")).status).toBe(404)
+        fake.fail("shared_server", { kind: "status", status: 500 }, { times: 1 })
+        expect((yield* get(url("machine-cabin", cabin?.id ?? ""), auth, "DELETE")).status).toBe(500)
+        expect(fake.user("10")?.shares).toHaveLength(1)
+        expect((yield* get(url("machine-cabin", cabin?.id ?? ""), auth, "DELETE")).status).toBe(200)
+        // A friend with no share left is still on the account.
+        expect(fake.user("10")?.shares).toEqual([])
+        expect(fake.requests({ route: "shared_server" }).map((r) => r.status)).toEqual([
+          404, 404, 404, 200, 404, 500, 200
+        ])
       })
   )
 

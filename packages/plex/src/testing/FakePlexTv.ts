@@ -5,8 +5,10 @@
  * on v2 without `X-Plex-Client-Identifier`, 410 on the retired friend endpoints —
  * with state a test can change and faults it can script per route.
  *
- * A successful DELETE changes the state: the friend's shares of the owner's servers
- * go (and the friend with them when nothing is left), the Home member goes.
+ * A successful DELETE changes the state: `/api/v2/sharings/{userId}` takes the friend's
+ * shares of all the owner's servers (and the friend with them when nothing is left),
+ * `/api/servers/{machineId}/shared_servers/{id}` takes that one share (the friend stays
+ * on the account, even with no share left), `/api/home/users/{userId}` the Home member.
  */
 import { Effect, type Scope } from "effect"
 import {
@@ -25,11 +27,19 @@ export type { FakeFault, FakeRequest, FaultOptions } from "./loopback.js"
 
 /** The routes faults can be set on (`"any"`: every route). */
 export type FakePlexTvRoute =
+  /** `GET /api/v2/user` */
   | "user"
+  /** `GET /api/v2/resources` */
   | "resources"
+  /** `GET /api/users` */
   | "users"
+  /** `GET /api/servers/{machineId}/shared_servers`: the list. */
   | "shared_servers"
+  /** `DELETE /api/servers/{machineId}/shared_servers/{id}`: one share. */
+  | "shared_server"
+  /** `DELETE /api/v2/sharings/{userId}` */
   | "sharings"
+  /** `DELETE /api/home/users/{userId}` */
   | "home_users"
   | "any"
 
@@ -75,6 +85,7 @@ export interface FakePlexUserInput {
 }
 
 export interface FakeShare {
+  /** The shared server id: `<Server id>` on `/api/users`, `<SharedServer id>` on `shared_servers`. */
   readonly id: string
   readonly machineIdentifier: string
   readonly name: string
@@ -369,7 +380,7 @@ export const startFakePlexTv = async (options: FakePlexTvOptions = {}): Promise<
   const routeOf = (
     method: string,
     path: string
-  ): { route: FakePlexTvRoute; v2: boolean; id?: string } | undefined => {
+  ): { route: FakePlexTvRoute; v2: boolean; id?: string; shareId?: string } | undefined => {
     if (method === "GET" && path === "/api/v2/user") return { route: "user", v2: true }
     if (method === "GET" && path === "/api/v2/resources") return { route: "resources", v2: true }
     if (method === "GET" && (path === "/api/users" || path === "/api/users/"))
@@ -377,6 +388,14 @@ export const startFakePlexTv = async (options: FakePlexTvOptions = {}): Promise<
     let match = /^\/api\/servers\/([^/]+)\/shared_servers\/?$/.exec(path)
     if (method === "GET" && match?.[1] !== undefined)
       return { route: "shared_servers", v2: false, id: decodeURIComponent(match[1]) }
+    match = /^\/api\/servers\/([^/]+)\/shared_servers\/([^/]+)$/.exec(path)
+    if (method === "DELETE" && match?.[1] !== undefined && match[2] !== undefined)
+      return {
+        route: "shared_server",
+        v2: false,
+        id: decodeURIComponent(match[1]),
+        shareId: decodeURIComponent(match[2])
+      }
     match = /^\/api\/v2\/sharings\/([^/]+)$/.exec(path)
     if (method === "DELETE" && match?.[1] !== undefined)
       return { route: "sharings", v2: true, id: decodeURIComponent(match[1]) }
@@ -443,6 +462,21 @@ export const startFakePlexTv = async (options: FakePlexTvOptions = {}): Promise<
         const id = matched.id ?? ""
         if (!ownsServer(id)) return error(exchange, 404, "Server not found", false)
         return xml(exchange, 200, sharedServersXml(id))
+      }
+      case "shared_server": {
+        // Only that share of that server: the friend keeps the rest, and stays a friend.
+        const machineIdentifier = matched.id ?? ""
+        const shareId = matched.shareId ?? ""
+        if (!ownsServer(machineIdentifier)) return error(exchange, 404, "Server not found", false)
+        const user = [...users.values()].find((u) =>
+          u.shares.some((s) => s.id === shareId && s.machineIdentifier === machineIdentifier)
+        )
+        if (user === undefined) return error(exchange, 404, "Shared server not found", false)
+        setShares(
+          user,
+          user.shares.filter((s) => s.id !== shareId)
+        )
+        return send(exchange.res, 200, "", "application/xml")
       }
       case "sharings": {
         const user = users.get(matched.id ?? "")

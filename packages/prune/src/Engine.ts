@@ -125,8 +125,13 @@ export const makePruneEngine = (
       const log = makeLog("new-users")
       const now = plan.observedAt
       const unrecorded = plan.entries.filter((entry) => !entry.recorded)
+      // A user listed again an hour after their removal was invited again; sooner, plex.tv
+      // may simply not have caught up with the removal yet.
       const reinvited = plan.entries.filter(
-        (entry) => entry.recorded && Option.isSome(entry.record.removedAt)
+        (entry) =>
+          entry.recorded &&
+          Option.isSome(entry.record.removedAt) &&
+          DateTime.toEpochMillis(now) - DateTime.toEpochMillis(entry.record.removedAt.value) >= 3_600_000
       )
 
       if (!plan.initialized) {

@@ -12,7 +12,8 @@ import {
   type PruneEngine,
   PruneEngineLive,
   PruneMailDisabled,
-  type PrunePolicy
+  type PrunePolicy,
+  type PruneStore
 } from "@org/prune"
 import { Effect, Either, Layer, Redacted } from "effect"
 import type { DaemonConfig } from "./config.js"
@@ -50,8 +51,12 @@ const databaseLayer = (config: DaemonConfig) => {
       )
 }
 
-/** The engine over plex.tv, Tautulli, the database, SMTP and Discord as configured. */
-export const engineLayer = (config: DaemonConfig): Layer.Layer<PruneEngine, unknown> => {
+/**
+ * The engine over plex.tv, Tautulli, the database, SMTP and Discord as configured,
+ * with its store alongside (to read state or the audit log while the engine runs:
+ * embedded PGlite admits one process).
+ */
+export const daemonLayer = (config: DaemonConfig): Layer.Layer<PruneEngine | PruneStore, unknown> => {
   const plex = PrunePlexAccount.layer({
     token: config.plexToken,
     clientIdentifier: clientIdentifierOf(config.plexToken),
@@ -79,6 +84,10 @@ export const engineLayer = (config: DaemonConfig): Layer.Layer<PruneEngine, unkn
       ? PruneChatDisabled
       : PruneNotify.chat({ discord: { webhookUrl: config.discordWebhook } })
   return PruneEngineLive({ policy: policyOf(config), serverName: config.plexServerName }).pipe(
-    Layer.provide(Layer.mergeAll(plex, tautulli, store, mail, chat))
+    Layer.provide(Layer.mergeAll(plex, tautulli, mail, chat)),
+    Layer.provideMerge(store)
   )
 }
+
+/** The engine alone. */
+export const engineLayer = (config: DaemonConfig): Layer.Layer<PruneEngine, unknown> => daemonLayer(config)

@@ -195,6 +195,13 @@ const prune = (schema: string) =>
         singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
         initialized_at timestamptz NOT NULL
       )`
+    // Who runs a pass right now: a lease per pass name, taken over once it lapses.
+    yield* sql`
+      CREATE TABLE ${s("prune_leases")} (
+        name text PRIMARY KEY,
+        holder text NOT NULL,
+        until timestamptz NOT NULL
+      )`
     yield* sql`
       CREATE TABLE ${s("prune_users")} (
         user_id text PRIMARY KEY,

@@ -146,6 +146,7 @@ export const makePgPruneStore = Effect.gen(function* () {
   const users = sql(`${schema}.prune_users`)
   const meta = sql(`${schema}.prune_meta`)
   const audit = sql(`${schema}.prune_audit`)
+  const leases = sql(`${schema}.prune_leases`)
   // The schema name is a checked identifier (see `isSchemaName`).
   const positions = `${schema}.prune_users_position_seq`
   const userColumns = sql`user_id, username, email, kind, first_seen_at, joined_at, welcome, welcomed_at,
@@ -296,6 +297,21 @@ export const makePgPruneStore = Effect.gen(function* () {
           removal_next_attempt_at = ${Option.getOrNull(Option.map(failure.nextAttemptAt, toDate))},
           removal_gave_up_at = ${Option.getOrNull(Option.map(failure.gaveUpAt, toDate))}
         WHERE user_id = ${userId} AND removed_at IS NULL`.pipe(Effect.asVoid, Effect.orDie),
+
+    acquireLease: (name, holder, now, until) =>
+      changed(
+        sql`
+          INSERT INTO ${leases} AS lease (name, holder, until) VALUES (${name}, ${holder}, ${toDate(until)})
+          ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until
+            WHERE lease.holder = EXCLUDED.holder OR lease.until <= ${toDate(now)}
+          RETURNING name`
+      ).pipe(Effect.orDie),
+
+    releaseLease: (name, holder) =>
+      sql`DELETE FROM ${leases} WHERE name = ${name} AND holder = ${holder}`.pipe(
+        Effect.asVoid,
+        Effect.orDie
+      ),
 
     appendAudit: (entries) =>
       entries.length === 0

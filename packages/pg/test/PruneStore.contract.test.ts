@@ -418,6 +418,34 @@ for (const target of pruneStoreTargets()) {
         }
       }))
 
+    test("a lease is held by one holder until it lapses or is released", () =>
+      Effect.gen(function* () {
+        const store = yield* PruneStore
+        expect(yield* store.acquireLease("inactivity", "p1", at(0), at(60))).toBe(true)
+        expect(yield* store.acquireLease("inactivity", "p2", at(30), at(90))).toBe(false)
+        // Another name is another lease; the holder may renew its own.
+        expect(yield* store.acquireLease("new-users", "p2", at(30), at(90))).toBe(true)
+        expect(yield* store.acquireLease("inactivity", "p1", at(30), at(120))).toBe(true)
+        expect(yield* store.acquireLease("inactivity", "p2", at(100), at(200))).toBe(false)
+        // Lapsed: taken over.
+        expect(yield* store.acquireLease("inactivity", "p2", at(120), at(200))).toBe(true)
+        // Released only by its holder.
+        yield* store.releaseLease("inactivity", "p1")
+        expect(yield* store.acquireLease("inactivity", "p1", at(130), at(200))).toBe(false)
+        yield* store.releaseLease("inactivity", "p2")
+        expect(yield* store.acquireLease("inactivity", "p1", at(130), at(200))).toBe(true)
+      }))
+
+    test("two holders racing for a free lease: exactly one gets it", () =>
+      Effect.gen(function* () {
+        const store = yield* PruneStore
+        const results = yield* Effect.all(
+          Array.from({ length: 8 }, (_, i) => store.acquireLease("inactivity", `p${i}`, at(0), at(60))),
+          { concurrency: "unbounded" }
+        )
+        expect(results.filter(Boolean).length).toBe(1)
+      }))
+
     test("the audit log: appended in order, newest first, by user, limited", () =>
       Effect.gen(function* () {
         const store = yield* PruneStore

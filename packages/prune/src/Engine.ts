@@ -3,7 +3,7 @@
  * (warn, clear, remove, report), live or dry. A dry run computes the same plan and
  * sends, removes and records nothing (its audit entries say `planned`).
  */
-import { Context, DateTime, Duration, Effect, Layer, Option } from "effect"
+import { Context, DateTime, Duration, Effect, Layer, Option, Random } from "effect"
 import type { ActivitySource } from "./ActivitySource.js"
 import { ActivitySource as ActivitySourceTag } from "./ActivitySource.js"
 import type { AuditAction, AuditEntry, AuditOutcome } from "./AuditEntry.js"
@@ -24,6 +24,11 @@ export interface PruneEngineOptions {
   readonly welcomeLease?: Duration.DurationInput | undefined
   /** Actions in flight at once in a pass (default 4). */
   readonly concurrency?: number | undefined
+  /**
+   * The longest a live inactivity pass may take: it runs under a store lease of this
+   * length, so another process's pass waits (default 1 hour).
+   */
+  readonly passLease?: Duration.DurationInput | undefined
 }
 
 export interface PassReport {
@@ -85,6 +90,9 @@ export const makePruneEngine = (
     const serverName = options.serverName ?? "your Plex server"
     const welcomeLease = Duration.decode(options.welcomeLease ?? Duration.minutes(10))
     const concurrency = options.concurrency ?? 4
+    const passLease = Duration.decode(options.passLease ?? Duration.hours(1))
+    // Names this engine as a lease holder; two processes never share one.
+    const holder = `engine-${(yield* Random.nextInt).toString(36)}-${(yield* Random.nextInt).toString(36)}`
     const store = Context.get(context, PruneStore)
     const mail = Context.get(context, PruneMail)
     const chat = Context.get(context, PruneChat)
@@ -236,7 +244,7 @@ export const makePruneEngine = (
       return { pass: "new-users", dryRun, plan, actions: log.entries } satisfies PassReport
     }).pipe(Effect.withSpan("prune.newUserPass"), Effect.annotateLogs({ pass: "new-users", dry_run: dryRun }))
 
-    const inactivityPass: Effect.Effect<PassReport, PlexAccountError, Reads> = Effect.gen(function* () {
+    const actOnInactivity: Effect.Effect<PassReport, PlexAccountError, Reads> = Effect.gen(function* () {
       const plan = yield* gatherPlan(policy, { activity: true })
       const log = makeLog("inactivity")
       const now = plan.observedAt
@@ -444,7 +452,31 @@ export const makePruneEngine = (
       }
       yield* log.flush
       return { pass: "inactivity", dryRun, plan, actions: log.entries } satisfies PassReport
-    }).pipe(
+    })
+
+    /**
+     * A live pass runs under the store's "inactivity" lease: two at once (two
+     * processes, or the daemon and `--once`) would both warn and both remove.
+     */
+    const inactivityPass: Effect.Effect<PassReport, PlexAccountError, Reads> = (
+      dryRun
+        ? actOnInactivity
+        : Effect.gen(function* () {
+            const now = yield* DateTime.now
+            const held = yield* store.acquireLease(
+              "inactivity",
+              holder,
+              now,
+              DateTime.addDuration(now, passLease)
+            )
+            if (!held) {
+              yield* Effect.logInfo("another process is running the inactivity pass: skipped")
+              const plan = yield* gatherPlan(policy, { activity: true })
+              return { pass: "inactivity", dryRun, plan, actions: [] } satisfies PassReport
+            }
+            return yield* actOnInactivity.pipe(Effect.ensuring(store.releaseLease("inactivity", holder)))
+          })
+    ).pipe(
       Effect.withSpan("prune.inactivityPass"),
       Effect.annotateLogs({ pass: "inactivity", dry_run: dryRun })
     )

@@ -52,6 +52,20 @@ export interface PruneStoreService {
   readonly markRemoved: (userId: string, at: DateTime.Utc) => Effect.Effect<void>
   /** A removal failed: store the failure (attempts, next attempt or giving up). */
   readonly recordRemovalFailure: (userId: string, failure: RemovalFailure) => Effect.Effect<void>
+  /**
+   * Take the lease `name` for `holder` until `until`, unless another holder's lease
+   * is still running at `now`. True if `holder` now holds it. Live passes run under
+   * one, so two processes never run the same pass at once (two inactivity passes
+   * would both warn and both try to remove).
+   */
+  readonly acquireLease: (
+    name: string,
+    holder: string,
+    now: DateTime.Utc,
+    until: DateTime.Utc
+  ) => Effect.Effect<boolean>
+  /** Give the lease back, if `holder` still holds it. */
+  readonly releaseLease: (name: string, holder: string) => Effect.Effect<void>
   /** Append entries to the audit log. */
   readonly appendAudit: (entries: ReadonlyArray<AuditEntry>) => Effect.Effect<void>
   /** The newest audit entries first, optionally for one user. */

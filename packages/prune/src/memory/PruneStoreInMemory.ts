@@ -13,6 +13,7 @@ interface State {
   /** Welcome claims: user id → lease end. */
   readonly welcomeLeases: ReadonlyMap<string, DateTime.Utc>
   readonly audit: ReadonlyArray<AuditEntry>
+  readonly leases: ReadonlyMap<string, { readonly holder: string; readonly until: DateTime.Utc }>
 }
 
 const newRecord = (user: NewUser, at: DateTime.Utc, welcome: boolean): UserRecord => ({
@@ -34,7 +35,8 @@ export const makePruneStoreInMemory: Effect.Effect<PruneStoreService> = Effect.g
     initializedAt: Option.none(),
     users: new Map(),
     welcomeLeases: new Map(),
-    audit: []
+    audit: [],
+    leases: new Map()
   })
   const updateUser = <A>(
     userId: string,
@@ -140,6 +142,22 @@ export const makePruneStoreInMemory: Effect.Effect<PruneStoreService> = Effect.g
             : [undefined, { ...record, removalFailure: Option.some(failure) }],
         undefined
       ),
+    acquireLease: (name, holder, now, until) =>
+      Ref.modify(ref, (state): readonly [boolean, State] => {
+        const current = state.leases.get(name)
+        if (current !== undefined && current.holder !== holder && DateTime.greaterThan(current.until, now))
+          return [false, state]
+        const leases = new Map(state.leases)
+        leases.set(name, { holder, until })
+        return [true, { ...state, leases }]
+      }),
+    releaseLease: (name, holder) =>
+      Ref.update(ref, (state) => {
+        if (state.leases.get(name)?.holder !== holder) return state
+        const leases = new Map(state.leases)
+        leases.delete(name)
+        return { ...state, leases }
+      }),
     appendAudit: (entries) =>
       entries.length === 0
         ? Effect.void

@@ -1,11 +1,10 @@
 /**
  * The daemon's composition: the configuration turned into the engine's layers.
  */
-import { createHash } from "node:crypto"
 import { mkdir } from "node:fs/promises"
 import { PruneNotify } from "@org/notify"
 import { PgDatabase, PrunePg } from "@org/pg"
-import { PrunePlexAccount, PruneTautulli } from "@org/plex"
+import { defaultClientIdentifier, PrunePlexAccount, PruneTautulli } from "@org/plex"
 import {
   makePolicy,
   PruneChatDisabled,
@@ -36,10 +35,6 @@ export const policyOf = (config: DaemonConfig): PrunePolicy =>
     (error) => new Error(error.message)
   )
 
-/** A stable client identifier for plex.tv, derived from the token without revealing it. */
-export const clientIdentifierOf = (token: Redacted.Redacted<string>) =>
-  `org-media-sdk-prune-${createHash("sha256").update(Redacted.value(token)).digest("hex").slice(0, 16)}`
-
 const databaseLayer = (config: DaemonConfig) => {
   const database = config.database
   return database._tag === "Postgres"
@@ -59,7 +54,7 @@ const databaseLayer = (config: DaemonConfig) => {
 export const daemonLayer = (config: DaemonConfig): Layer.Layer<PruneEngine | PruneStore, unknown> => {
   const plex = PrunePlexAccount.layer({
     token: config.plexToken,
-    clientIdentifier: clientIdentifierOf(config.plexToken),
+    clientIdentifier: defaultClientIdentifier(config.plexToken),
     baseUrl: config.plexTvUrl,
     serverName: config.plexServerName,
     serverId: config.plexServerId

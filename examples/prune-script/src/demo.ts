@@ -23,7 +23,6 @@ const tautulli = await startFakeTautulli({
 })
 Object.assign(process.env, {
   PLEX_TOKEN: plex.token,
-  PLEX_CLIENT_IDENTIFIER: "prune-script-demo",
   PLEX_SERVER_NAME: plex.serverName,
   PLEX_TV_URL: plex.url,
   TAUTULLI_URL: tautulli.url,

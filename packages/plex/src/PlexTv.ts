@@ -11,6 +11,7 @@
  * this server is the friend's one share of the owner's servers; otherwise this
  * server's share goes alone (`DELETE /api/servers/{machineId}/shared_servers/{id}`).
  */
+import { createHash } from "node:crypto"
 import {
   PlexAccount,
   PlexAccountError,
@@ -83,12 +84,21 @@ const resolveConfig = (config: PlexTvConfig): ResolvedConfig => ({
 
 /**
  * Read the configuration from `effect/Config` (environment variables by default):
- * `PLEX_TOKEN`, `PLEX_CLIENT_IDENTIFIER`, and optionally `PLEX_SERVER_NAME`,
- * `PLEX_SERVER_ID`, `PLEX_TV_URL`, `PLEX_TIMEOUT_MS`.
+ * `PLEX_TOKEN`, and optionally `PLEX_CLIENT_IDENTIFIER` (default: derived from the
+ * token, see `defaultClientIdentifier`), `PLEX_SERVER_NAME`, `PLEX_SERVER_ID`,
+ * `PLEX_TV_URL`, `PLEX_TIMEOUT_MS`.
  */
+/**
+ * A stable `X-Plex-Client-Identifier` for an app that has none: derived from the
+ * token (a SHA-256 prefix, which does not reveal it), so it stays the same across
+ * restarts and differs between accounts.
+ */
+export const defaultClientIdentifier = (token: Redacted.Redacted<string>): string =>
+  `org-media-sdk-prune-${createHash("sha256").update(Redacted.value(token)).digest("hex").slice(0, 16)}`
+
 export const plexTvConfigFromEnv: Config.Config<PlexTvConfig> = Config.all({
   token: Config.redacted("PLEX_TOKEN"),
-  clientIdentifier: Config.nonEmptyString("PLEX_CLIENT_IDENTIFIER"),
+  clientIdentifier: Config.option(Config.nonEmptyString("PLEX_CLIENT_IDENTIFIER")),
   serverName: Config.option(Config.nonEmptyString("PLEX_SERVER_NAME")),
   serverId: Config.option(Config.nonEmptyString("PLEX_SERVER_ID")),
   baseUrl: Config.option(Config.url("PLEX_TV_URL").pipe(Config.map(String))),
@@ -101,7 +111,7 @@ export const plexTvConfigFromEnv: Config.Config<PlexTvConfig> = Config.all({
   Config.map(
     ({ token, clientIdentifier, serverName, serverId, baseUrl, timeoutMs }): PlexTvConfig => ({
       token,
-      clientIdentifier,
+      clientIdentifier: Option.getOrElse(clientIdentifier, () => defaultClientIdentifier(token)),
       ...Option.match(serverName, { onNone: () => ({}), onSome: (value) => ({ serverName: value }) }),
       ...Option.match(serverId, { onNone: () => ({}), onSome: (value) => ({ serverId: value }) }),
       ...Option.match(baseUrl, { onNone: () => ({}), onSome: (value) => ({ baseUrl: value }) }),

@@ -24,7 +24,7 @@ import {
   Option,
   Redacted
 } from "effect"
-import { type PlexTvConfig, PrunePlexAccount, plexTvClient } from "../src/index.js"
+import { type PlexTvConfig, PrunePlexAccount, plexTvClient, plexTvConfigFromEnv } from "../src/index.js"
 import { type FakePlexTv, type FakePlexTvOptions, scopedFakePlexTv } from "../src/testing.js"
 
 const configFor = (fake: FakePlexTv, overrides: Partial<PlexTvConfig> = {}): PlexTvConfig => ({
@@ -735,4 +735,19 @@ describe("the fake plex.tv", () => {
       expect(Either.isLeft(result)).toBe(true)
     })
   )
+})
+
+describe("configuration from the environment", () => {
+  const read = (env: Record<string, string>) =>
+    Effect.runSync(
+      Effect.withConfigProvider(plexTvConfigFromEnv, ConfigProvider.fromMap(new Map(Object.entries(env))))
+    )
+
+  it("derives a stable client identifier from the token when none is given, without revealing it", () => {
+    const a = read({ PLEX_TOKEN: "token-a" })
+    expect(a.clientIdentifier).toBe(read({ PLEX_TOKEN: "token-a" }).clientIdentifier)
+    expect(a.clientIdentifier).not.toBe(read({ PLEX_TOKEN: "token-b" }).clientIdentifier)
+    expect(a.clientIdentifier).not.toContain("token-a")
+    expect(read({ PLEX_TOKEN: "token-a", PLEX_CLIENT_IDENTIFIER: "mine" }).clientIdentifier).toBe("mine")
+  })
 })

@@ -65,6 +65,8 @@ const makePruneMail = (mailer: Mailer["Type"], options: PruneMailOptions): Prune
           text: rendered.text,
           html: rendered.html,
           headers,
+          // One Message-ID per welcome, whatever the attempt: a resend after a crash is the same message.
+          ...(email._tag === "Welcome" ? { messageId: `<${email.key}@prune.org-media-sdk>` } : {}),
           ...(options.replyTo === undefined || email._tag === "AdminReport"
             ? {}
             : { replyTo: options.replyTo })

@@ -28,7 +28,7 @@ describe("PruneNotify.mail", () => {
   it.live("sends every prune email, rendered, with the server in the subject", () =>
     Effect.gen(function* () {
       const { send } = yield* PruneMail
-      yield* send({ _tag: "Welcome", to: alice, serverName: "Movie Night", kickDays: 30 })
+      yield* send({ _tag: "Welcome", to: alice, serverName: "Movie Night", kickDays: 30, key: "welcome-1-0" })
       yield* send({ _tag: "Warning", to: alice, serverName: "Movie Night", daysLeft: 5, removeAfter: at })
       yield* send({ _tag: "Removed", to: alice, serverName: "Movie Night", kickDays: 30 })
       yield* send({ _tag: "AdminReport", to: "owner@example.com", report })
@@ -48,6 +48,8 @@ describe("PruneNotify.mail", () => {
       expect(admin?.subject).toContain("Movie Night inactivity report")
       expect(admin?.html).toContain("<table")
       expect(welcome?.headers["auto-submitted"]).toBe("auto-generated")
+      // Every attempt at one welcome carries the same Message-ID.
+      expect(welcome?.messageId).toBe("<welcome-1-0@prune.org-media-sdk>")
       expect(welcome?.headers["reply-to"]).toBe("owner@example.com")
       expect(admin?.headers["reply-to"]).toBeUndefined()
     }).pipe(Effect.provide(mail()))
@@ -75,7 +77,7 @@ describe("PruneNotify.mail", () => {
       const error = failureOf(
         yield* Effect.exit(
           Effect.flatMap(PruneMail, ({ send }) =>
-            send({ _tag: "Welcome", to: alice, serverName: "S", kickDays: 30 })
+            send({ _tag: "Welcome", to: alice, serverName: "S", kickDays: 30, key: "welcome-1-0" })
           )
         )
       )
@@ -96,7 +98,7 @@ describe("PruneNotify.mail", () => {
         ])
       )
       yield* Effect.flatMap(PruneMail, ({ send }) =>
-        send({ _tag: "Welcome", to: alice, serverName: "Movie Night", kickDays: 30 })
+        send({ _tag: "Welcome", to: alice, serverName: "Movie Night", kickDays: 30, key: "welcome-1-0" })
       ).pipe(
         Effect.provide(PruneNotify.mailLayerConfig().pipe(Layer.provide(Layer.setConfigProvider(provider))))
       )

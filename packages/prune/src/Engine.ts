@@ -225,7 +225,8 @@ export const makePruneEngine = (
                   _tag: "Welcome",
                   to: recipient(record, entry.user.title),
                   serverName,
-                  kickDays: policy.kickDays
+                  kickDays: policy.kickDays,
+                  key: `welcome-${record.userId}-${DateTime.toEpochMillis(record.firstSeenAt)}`
                 })
                 .pipe(
                   Effect.zipRight(store.completeWelcome(record.userId, now)),

@@ -39,6 +39,11 @@ export type PruneEmail =
       readonly to: NoticeRecipient
       readonly serverName: string
       readonly kickDays: number
+      /**
+       * The same for every attempt at this user's welcome: a transport uses it as the
+       * Message-ID, so a welcome sent again after a crash is recognisably the same.
+       */
+      readonly key: string
     }
   | {
       readonly _tag: "Warning"

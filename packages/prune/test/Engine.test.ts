@@ -54,7 +54,7 @@ describe("new-user pass", () => {
     }).pipe(Effect.provide(t.ports))
   })
 
-  it.effect("two passes at once never welcome anyone twice", () => {
+  it.effect("regression 5: two passes at once never welcome anyone twice", () => {
     const t = setup()
     return Effect.gen(function* () {
       yield* at(day(0))
@@ -185,7 +185,7 @@ describe("inactivity pass", () => {
   })
 
   it.effect(
-    "a removal that fails is not recorded, is retried with backoff, and the admin hears once and once on giving up",
+    "regression 7: a removal that fails is not recorded, is retried with backoff, and the admin hears once and once on giving up",
     () => {
       const { t, start } = newcomer({
         removalRetry: { initialDelay: "1 hour", maxDelay: "4 hours", maxAttempts: 3 }
@@ -239,7 +239,7 @@ describe("inactivity pass", () => {
     }).pipe(Effect.provide(t.ports))
   })
 
-  it.effect("one user's failure does not stop the pass for the others", () => {
+  it.effect("regression 6: one user's failure does not stop the pass for the others", () => {
     const t = setup()
     for (const id of ["10", "11", "12"]) t.activity.watched(id, null)
     return Effect.gen(function* () {
@@ -297,7 +297,7 @@ describe("inactivity pass", () => {
 })
 
 describe("dry run", () => {
-  it.effect("plans the same actions and sends, removes and records nothing", () => {
+  it.effect("regression 8: plans the same actions and sends, removes and records nothing", () => {
     const t = setup({ dryRun: true })
     t.plex.add(testUser("10"), testUser("11"), testUser("12", { servers: ["elsewhere"] }))
     t.activity.watched("10", day(-60)).watched("11", day(-1)).watched("12", null)

@@ -79,6 +79,23 @@ const asNewUser = (user: PlexUser, record: UserRecord): NewUser => ({
   joinedAt: record.joinedAt
 })
 
+/** "6 user(s): 2 nothing, 2 warn, 2 skip (1 vip, 1 home-user); 1 ignored (no share of this server)". */
+export const summarizeDecisions = (plan: Plan): string => {
+  const counts = new Map<string, number>()
+  const skips = new Map<string, number>()
+  for (const { decision } of plan.entries) {
+    const name = decision._tag.toLowerCase()
+    counts.set(name, (counts.get(name) ?? 0) + 1)
+    if (decision._tag === "Skip") skips.set(decision.reason, (skips.get(decision.reason) ?? 0) + 1)
+  }
+  const parts = [...counts].map(([name, n]) =>
+    name === "skip"
+      ? `${n} skip (${[...skips].map(([reason, m]) => `${m} ${reason}`).join(", ")})`
+      : `${n} ${name}`
+  )
+  return `${plan.entries.length} user(s): ${parts.join(", ") || "none"}; ${plan.ignoredUsers} ignored (no share of this server)`
+}
+
 /** Build the engine over the ports in context. */
 export const makePruneEngine = (
   options: PruneEngineOptions
@@ -452,6 +469,19 @@ export const makePruneEngine = (
         )
       }
       yield* log.flush
+      // Every decision of the pass, counted with its reasons, in one audit row.
+      yield* store.appendAudit([
+        {
+          at: now,
+          dryRun,
+          pass: "inactivity",
+          userId: undefined,
+          username: undefined,
+          action: "cycle",
+          outcome: dryRun ? "planned" : "done",
+          reason: summarizeDecisions(plan)
+        }
+      ])
       return { pass: "inactivity", dryRun, plan, actions: log.entries } satisfies PassReport
     })
 

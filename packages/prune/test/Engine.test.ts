@@ -315,6 +315,10 @@ describe("dry run", () => {
       expect(after).toEqual(before)
       const audit = yield* Effect.flatMap(PruneStore, (s) => s.auditLog())
       expect(audit.every((entry) => entry.dryRun && entry.outcome === "planned")).toBe(true)
+      // Every decision of the pass is in the log, counted with its reasons.
+      expect(audit.find((entry) => entry.action === "cycle")?.reason).toBe(
+        "2 user(s): 1 warn, 1 nothing; 1 ignored (no share of this server)"
+      )
     }).pipe(Effect.provide(t.ports))
   })
 

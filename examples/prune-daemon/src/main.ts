@@ -3,7 +3,7 @@
  */
 import { formatPlanJsonLines, formatPlanTable, type PassReport, PruneEngine } from "@org/prune"
 import { launchUntilSignal, PruneWorkers, summarizePass } from "@org/scheduler"
-import { ConfigProvider, Effect, Either, Layer, Logger } from "effect"
+import { Cause, ConfigProvider, Effect, Either, Layer, Logger } from "effect"
 import { parseArguments, usage } from "./cli.js"
 import { rawVariables, validateVariables } from "./config.js"
 import { engineLayer } from "./daemon.js"
@@ -52,7 +52,11 @@ const printActions = (report: PassReport) => {
 }
 
 const engine = engineLayer(config)
-const logger = Logger.replace(Logger.defaultLogger, Logger.logfmtLogger)
+// Logs go to stderr, so `--plan --json` on stdout stays machine-readable.
+const logger = Logger.replace(
+  Logger.defaultLogger,
+  Logger.map(Logger.logfmtLogger, (line) => process.stderr.write(`${line}\n`))
+)
 
 if (cmd._tag === "Run") {
   const code = await launchUntilSignal(
@@ -90,7 +94,11 @@ const exit = await Effect.runPromiseExit(
 if (demo !== undefined && cmd._tag === "Once") console.error(demo.describe())
 await demo?.close()
 if (exit._tag === "Failure") {
-  console.error(`prune failed: ${String(Effect.runSync(Effect.succeed(exit.cause)).toString())}`)
+  // An expected failure (plex.tv unreachable, say) in one line; a defect with its trace.
+  const failure = Cause.failureOption(exit.cause)
+  console.error(
+    `prune failed: ${failure._tag === "Some" && failure.value instanceof Error ? failure.value.message : Cause.pretty(exit.cause)}`
+  )
   process.exit(1)
 }
 process.exit(0)

@@ -131,6 +131,46 @@ describe("prune daemon", () => {
     expect(result.stderr).toContain("WARN_DAYS (31) must be less than KICK_DAYS (30)")
   }, 60_000)
 
+  it("as a daemon: records users, welcomes a newcomer on the next new-user pass, stops cleanly on SIGTERM", async () => {
+    const ownDataDir = await mkdtemp(join(tmpdir(), "prune-daemon-run-"))
+    const child = spawn(process.execPath, ["--conditions=@org/source", "--import", tsx, "src/main.ts"], {
+      cwd: exampleDir,
+      env: {
+        PATH: process.env.PATH ?? "",
+        ...env,
+        DATA_DIR: ownDataDir,
+        DRY_RUN: "false",
+        CHECK_NEW_USERS_SECS: "10"
+      },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let output = ""
+    child.stdout.on("data", (chunk) => {
+      output += chunk
+    })
+    child.stderr.on("data", (chunk) => {
+      output += chunk
+    })
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
+    const waitFor = async (what: string, check: () => boolean) => {
+      for (let i = 0; i < 600 && !check(); i++) await new Promise((r) => setTimeout(r, 100))
+      if (!check()) throw new Error(`timed out waiting for ${what}; output:\n${output}`)
+    }
+    try {
+      await waitFor("the workers to start", () => output.includes('message="workers started"'))
+      const before = smtp.messages.length
+      plex.addUser({ id: "104", username: "newcomer" })
+      await waitFor("the welcome", () => smtp.messages.some((m) => m.to.includes("newcomer@example.com")))
+      expect(smtp.messages.slice(before).filter((m) => m.to.includes("newcomer@example.com")).length).toBe(1)
+    } finally {
+      child.kill("SIGTERM")
+    }
+    expect(await exited).toBe(0)
+    expect(output).toContain('message="workers stopped"')
+    plex.removeUser("104")
+    await rm(ownDataDir, { recursive: true, force: true })
+  }, 120_000)
+
   it("rejects unknown arguments and a bad --at", async () => {
     expect((await run(["--plan", "--at", "tomorrow"], env)).code).toBe(2)
     expect((await run(["--forever"], env)).code).toBe(2)

@@ -13,6 +13,7 @@ import { type NewUser, PruneEngine, PruneStore } from "@org/prune"
 import { Effect, Option } from "effect"
 import { engineLayer, policyOf } from "../src/daemon.js"
 import {
+  ADMIN_EMAIL,
   adminReports,
   backdateWarning,
   backoffPassed,
@@ -40,7 +41,7 @@ const email = (username: string) => `${username}@example.com`
 for (const database of testDatabases)
   describe(`the daemon's prune cycle on ${database.name}`, () => {
     it.scopedLive(
-      "Tautulli down (500, result error, dropped connection): no removal, no warning, a failed cycle in the audit",
+      "Tautulli down (500, result error, dropped connection): no removal, no warning, a failed cycle in the audit, the admin told once",
       () =>
         Effect.gen(function* () {
           const world = yield* cycleWorld(database, {
@@ -70,9 +71,11 @@ for (const database of testDatabases)
             expect(world.tautulli.requests({ cmd }).at(-1)?.status).toBe(
               fault.kind === "drop" ? "dropped" : fault.kind === "status" ? fault.status : 200
             )
-            expect(cycle.inactivity.actions).toMatchObject([{ action: "cycle", outcome: "failed" }])
+            expect(cycle.inactivity.actions[0]).toMatchObject({ action: "cycle", outcome: "failed" })
             expect(deletes(world.plex)).toEqual([])
-            expect(world.smtp.messages).toEqual([])
+            // Only the admin hears of it, once for the whole outage.
+            expect(world.smtp.messages.map((m) => m.to)).toEqual([ADMIN_EMAIL])
+            expect(adminReports(world.smtp)[0]?.text).toContain("no warnings or removals until it does")
             expect(world.discord.messages).toEqual([])
             const failedCycles = (yield* store.auditLog()).filter(
               (entry) => entry.action === "cycle" && entry.outcome === "failed" && !entry.dryRun
@@ -93,6 +96,8 @@ for (const database of testDatabases)
           expect(mailTo(world.smtp, email("bob")).map((m) => m.subject)).toEqual([
             `${SERVER_NAME}: your access ends in 3 days unless you watch something`
           ])
+          expect(adminReports(world.smtp).length).toBe(2)
+          expect(adminReports(world.smtp)[1]?.text).toContain("answering again")
         }),
       TIMEOUT
     )

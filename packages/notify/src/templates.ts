@@ -248,7 +248,8 @@ const textTable = (section: ReportSection): string =>
     ...(section.lines.length === 0
       ? ["  none"]
       : section.lines.map(
-          (line) => `  - ${lineName(line)} [${line.userId}]${line.detail !== "" ? `: ${line.detail}` : ""}`
+          (line) =>
+            `  - ${lineName(line)}${line.userId !== "" ? ` [${line.userId}]` : ""}${line.detail !== "" ? `: ${line.detail}` : ""}`
         ))
   ].join("\n")
 

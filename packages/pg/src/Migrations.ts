@@ -202,6 +202,12 @@ const prune = (schema: string) =>
         holder text NOT NULL,
         until timestamptz NOT NULL
       )`
+    // Outages the admin was told about: one row while it lasts.
+    yield* sql`
+      CREATE TABLE ${s("prune_alerts")} (
+        key text PRIMARY KEY,
+        raised_at timestamptz NOT NULL
+      )`
     yield* sql`
       CREATE TABLE ${s("prune_users")} (
         user_id text PRIMARY KEY,

@@ -147,6 +147,7 @@ export const makePgPruneStore = Effect.gen(function* () {
   const meta = sql(`${schema}.prune_meta`)
   const audit = sql(`${schema}.prune_audit`)
   const leases = sql(`${schema}.prune_leases`)
+  const alerts = sql(`${schema}.prune_alerts`)
   // The schema name is a checked identifier (see `isSchemaName`).
   const positions = `${schema}.prune_users_position_seq`
   const userColumns = sql`user_id, username, email, kind, first_seen_at, joined_at, welcome, welcomed_at,
@@ -312,6 +313,14 @@ export const makePgPruneStore = Effect.gen(function* () {
         Effect.asVoid,
         Effect.orDie
       ),
+
+    raiseAlert: (key, at) =>
+      changed(
+        sql`INSERT INTO ${alerts} (key, raised_at) VALUES (${key}, ${toDate(at)})
+            ON CONFLICT (key) DO NOTHING RETURNING key`
+      ).pipe(Effect.orDie),
+
+    clearAlert: (key) => changed(sql`DELETE FROM ${alerts} WHERE key = ${key} RETURNING key`).pipe(Effect.orDie),
 
     appendAudit: (entries) =>
       entries.length === 0

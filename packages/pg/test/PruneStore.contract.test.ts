@@ -418,6 +418,23 @@ for (const target of pruneStoreTargets()) {
         }
       }))
 
+    test("an alert is raised once until it is cleared", () =>
+      Effect.gen(function* () {
+        const store = yield* PruneStore
+        expect(yield* store.clearAlert("activity")).toBe(false)
+        expect(yield* store.raiseAlert("activity", at(0))).toBe(true)
+        expect(yield* store.raiseAlert("activity", at(10))).toBe(false)
+        expect(yield* store.raiseAlert("plex.tv", at(10))).toBe(true)
+        expect(yield* store.clearAlert("activity")).toBe(true)
+        expect(yield* store.clearAlert("activity")).toBe(false)
+        expect(yield* store.raiseAlert("activity", at(20))).toBe(true)
+        const racing = yield* Effect.all(
+          Array.from({ length: 6 }, () => store.raiseAlert("smtp", at(30))),
+          { concurrency: "unbounded" }
+        )
+        expect(racing.filter(Boolean).length).toBe(1)
+      }))
+
     test("a lease is held by one holder until it lapses or is released", () =>
       Effect.gen(function* () {
         const store = yield* PruneStore

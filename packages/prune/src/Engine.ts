@@ -262,8 +262,43 @@ export const makePruneEngine = (
       return { pass: "new-users", dryRun, plan, actions: log.entries } satisfies PassReport
     }).pipe(Effect.withSpan("prune.newUserPass"), Effect.annotateLogs({ pass: "new-users", dry_run: dryRun }))
 
+    // The admin hears once when plex.tv or the activity source stops answering, and
+    // once when it is back; the store remembers which outages they were told about.
+    const alerting = !dryRun && policy.adminEmail !== undefined
+    const alertLine = (source: string, detail: string): ReportLine => ({
+      userId: "",
+      username: source,
+      detail
+    })
+
     const actOnInactivity: Effect.Effect<PassReport, PlexAccountError, Reads> = Effect.gen(function* () {
-      const plan = yield* gatherPlan(policy, { activity: true })
+      const plan = yield* gatherPlan(policy, { activity: true }).pipe(
+        Effect.tapError((error) =>
+          Effect.gen(function* () {
+            const adminEmail = policy.adminEmail
+            if (!alerting || adminEmail === undefined) return
+            const now = yield* DateTime.now
+            if (!(yield* store.raiseAlert("plex.tv", now))) return
+            const problem = alertLine(
+              "plex.tv",
+              `not answering (${error.message}): no warnings or removals until it does`
+            )
+            const report: AdminReport = {
+              at: now,
+              serverName,
+              warned: [],
+              removed: [],
+              removalFailed: [],
+              removalAbandoned: [],
+              problems: [problem]
+            }
+            // Not told: raise it again next time.
+            yield* mail
+              .send({ _tag: "AdminReport", to: adminEmail, report })
+              .pipe(Effect.catchAll(() => store.clearAlert("plex.tv")))
+          })
+        )
+      )
       const log = makeLog("inactivity")
       const now = plan.observedAt
       const report = {
@@ -278,6 +313,24 @@ export const makePruneEngine = (
         username: displayName(entry.user),
         detail
       })
+
+      const raised: Array<string> = []
+      if (alerting) {
+        if (yield* store.clearAlert("plex.tv")) report.problems.push(alertLine("plex.tv", "answering again"))
+        if (Option.isSome(plan.activityError)) {
+          if (yield* store.raiseAlert("activity", now)) {
+            raised.push("activity")
+            report.problems.push(
+              alertLine(
+                "activity source",
+                `not answering (${plan.activityError.value}): no warnings or removals until it does`
+              )
+            )
+          }
+        } else if (yield* store.clearAlert("activity")) {
+          report.problems.push(alertLine("activity source", "answering again"))
+        }
+      }
 
       if (Option.isSome(plan.activityError)) {
         yield* log.add(
@@ -465,7 +518,12 @@ export const makePruneEngine = (
         const adminReport: AdminReport = { at: now, serverName, ...report }
         yield* mail.send({ _tag: "AdminReport", to: policy.adminEmail, report: adminReport }).pipe(
           Effect.zipRight(log.add(undefined, "admin-report", "done", "report sent to the admin")),
-          Effect.catchAll((error) => log.add(undefined, "admin-report", "failed", error.message))
+          Effect.catchAll((error) =>
+            log.add(undefined, "admin-report", "failed", error.message).pipe(
+              // The admin was not told of the outage: raise it again next pass.
+              Effect.zipRight(Effect.forEach(raised, (key) => store.clearAlert(key), { discard: true }))
+            )
+          )
         )
       }
       yield* log.flush

@@ -66,6 +66,14 @@ export interface PruneStoreService {
   ) => Effect.Effect<boolean>
   /** Give the lease back, if `holder` still holds it. */
   readonly releaseLease: (name: string, holder: string) => Effect.Effect<void>
+  /**
+   * Note that the admin is being told about `key` (an outage of plex.tv or of the
+   * activity source). True the first time; false while it stays raised, so the admin
+   * hears once, not every pass.
+   */
+  readonly raiseAlert: (key: string, at: DateTime.Utc) => Effect.Effect<boolean>
+  /** The condition `key` is over. True if it had been raised (the admin hears that too). */
+  readonly clearAlert: (key: string) => Effect.Effect<boolean>
   /** Append entries to the audit log. */
   readonly appendAudit: (entries: ReadonlyArray<AuditEntry>) => Effect.Effect<void>
   /** The newest audit entries first, optionally for one user. */

@@ -158,31 +158,67 @@ describe("inactivity pass", () => {
     }).pipe(Effect.provide(t.ports))
   })
 
-  it.effect("the activity source down: no warnings, no removals, and the cycle says why", () => {
-    const { t, start } = newcomer()
-    return Effect.gen(function* () {
-      const engine = yield* start
-      yield* at(day(28))
-      yield* engine.inactivityPass
-      t.activity.failure = "Tautulli answered 500"
-      yield* at(day(40))
-      const pass = yield* engine.inactivityPass
-      expect(t.plex.removeCalls).toEqual([])
-      expect(pass.actions).toMatchObject([{ action: "cycle", outcome: "failed" }])
-    }).pipe(Effect.provide(t.ports))
-  })
+  it.effect(
+    "the activity source down: no warnings, no removals, the cycle says why, the admin hears once",
+    () => {
+      const { t, start } = newcomer()
+      const problems = () =>
+        t.mail.sent.flatMap((m) =>
+          m._tag === "AdminReport" ? m.report.problems.map((p) => `${p.username}: ${p.detail}`) : []
+        )
+      return Effect.gen(function* () {
+        const engine = yield* start
+        yield* at(day(28))
+        yield* engine.inactivityPass
+        t.activity.failure = "Tautulli answered 500"
+        yield* at(day(40))
+        const pass = yield* engine.inactivityPass
+        yield* at(day(40, 1))
+        yield* engine.inactivityPass
+        expect(t.plex.removeCalls).toEqual([])
+        expect(pass.actions.map((a) => [a.action, a.outcome])).toEqual([
+          ["cycle", "failed"],
+          ["admin-report", "done"]
+        ])
+        expect(problems()).toEqual([
+          "activity source: not answering (Tautulli answered 500): no warnings or removals until it does"
+        ])
+        t.activity.failure = undefined
+        t.activity.watched("10", day(40))
+        yield* at(day(40, 2))
+        yield* engine.inactivityPass
+        yield* at(day(40, 3))
+        yield* engine.inactivityPass
+        expect(problems().slice(1)).toEqual(["activity source: answering again"])
+      }).pipe(Effect.provide(t.ports))
+    }
+  )
 
-  it.effect("the user list failing fails the pass before anything is done", () => {
-    const { t, start } = newcomer()
-    return Effect.gen(function* () {
-      const engine = yield* start
-      t.plex.failList = "plex.tv answered 503"
-      yield* at(day(40))
-      const result = yield* Effect.either(engine.inactivityPass)
-      expect(result._tag).toBe("Left")
-      expect(t.mail.sent).toEqual([])
-    }).pipe(Effect.provide(t.ports))
-  })
+  it.effect(
+    "the user list failing fails the pass before anything is done; the admin hears once, and when it is back",
+    () => {
+      const { t, start } = newcomer()
+      return Effect.gen(function* () {
+        const engine = yield* start
+        t.plex.failList = "plex.tv answered 503"
+        yield* at(day(10))
+        const result = yield* Effect.either(engine.inactivityPass)
+        yield* at(day(10, 1))
+        yield* Effect.either(engine.inactivityPass)
+        expect(result._tag).toBe("Left")
+        const reports = () => t.mail.sent.flatMap((m) => (m._tag === "AdminReport" ? [m.report] : []))
+        expect(reports().map((r) => r.problems.map((p) => p.username))).toEqual([["plex.tv"]])
+        expect(t.mail.sent.length).toBe(1)
+        t.plex.failList = undefined
+        yield* at(day(10, 2))
+        yield* engine.inactivityPass
+        expect(reports().map((r) => r.problems.map((p) => p.detail))).toEqual([
+          ["not answering (plex.tv answered 503): no warnings or removals until it does"],
+          ["answering again"]
+        ])
+      }).pipe(Effect.provide(t.ports))
+    }
+  )
 
   it.effect(
     "regression 7: a removal that fails is not recorded, is retried with backoff, and the admin hears once and once on giving up",

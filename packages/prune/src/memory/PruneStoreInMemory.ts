@@ -14,6 +14,7 @@ interface State {
   readonly welcomeLeases: ReadonlyMap<string, DateTime.Utc>
   readonly audit: ReadonlyArray<AuditEntry>
   readonly leases: ReadonlyMap<string, { readonly holder: string; readonly until: DateTime.Utc }>
+  readonly alerts: ReadonlyMap<string, DateTime.Utc>
 }
 
 const newRecord = (user: NewUser, at: DateTime.Utc, welcome: boolean): UserRecord => ({
@@ -36,7 +37,8 @@ export const makePruneStoreInMemory: Effect.Effect<PruneStoreService> = Effect.g
     users: new Map(),
     welcomeLeases: new Map(),
     audit: [],
-    leases: new Map()
+    leases: new Map(),
+    alerts: new Map()
   })
   const updateUser = <A>(
     userId: string,
@@ -157,6 +159,20 @@ export const makePruneStoreInMemory: Effect.Effect<PruneStoreService> = Effect.g
         const leases = new Map(state.leases)
         leases.delete(name)
         return { ...state, leases }
+      }),
+    raiseAlert: (key, at) =>
+      Ref.modify(ref, (state): readonly [boolean, State] => {
+        if (state.alerts.has(key)) return [false, state]
+        const alerts = new Map(state.alerts)
+        alerts.set(key, at)
+        return [true, { ...state, alerts }]
+      }),
+    clearAlert: (key) =>
+      Ref.modify(ref, (state): readonly [boolean, State] => {
+        if (!state.alerts.has(key)) return [false, state]
+        const alerts = new Map(state.alerts)
+        alerts.delete(key)
+        return [true, { ...state, alerts }]
       }),
     appendAudit: (entries) =>
       entries.length === 0

@@ -9,10 +9,12 @@
  *
  * Rate-limit values are in seconds, as in API v8 and later.
  */
+
 import { randomBytes } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { Effect } from "effect"
+import { makeFailureQueue, makeMessageWaiters } from "./sinkState.js"
 
 export type DiscordSinkFailure =
   /** 429 with `retry_after` in the body and, unless turned off, `Retry-After`. */
@@ -97,11 +99,6 @@ export interface DiscordSink {
   close(): Promise<void>
 }
 
-interface FailureEntry {
-  readonly failure: DiscordSinkFailure
-  remaining: number
-}
-
 const WEBHOOK_PATH = /^\/api(?:\/v(\d+))?\/webhooks\/([^/]+)\/([^/]+)\/?$/
 const MAX_BODY = 256 * 1024
 
@@ -141,19 +138,14 @@ export const startDiscordSink = async (options: DiscordSinkOptions = {}): Promis
   const token = options.token ?? randomBytes(34).toString("base64url")
   const messages: Array<ReceivedDiscordMessage> = []
   const requests: Array<DiscordSinkRequest> = []
-  let failures: Array<FailureEntry> = []
+  const failures = makeFailureQueue<DiscordSinkFailure>()
   let windowStarts: Array<number> = []
-  const waiters = new Set<() => void>()
+  const waiters = makeMessageWaiters(messages)
   const sockets = new Set<Socket>()
   const limit = options.rateLimit?.requests ?? 5
   const windowMs = options.rateLimit?.windowMs ?? 2_000
 
-  const take = (): DiscordSinkFailure | undefined => {
-    const entry = failures.find((f) => f.remaining > 0)
-    if (entry === undefined) return undefined
-    entry.remaining--
-    return entry.failure
-  }
+  const take = (): DiscordSinkFailure | undefined => failures.take()
 
   const redactPath = (path: string) => path.split(token).join("***")
 
@@ -304,7 +296,7 @@ export const startDiscordSink = async (options: DiscordSinkOptions = {}): Promis
       at: now
     }
     messages.push(message)
-    for (const wake of [...waiters]) wake()
+    waiters.notify()
     const headers = bucketHeaders(now)
     if (!wait) return answer(req, res, 204, undefined, headers)
     return answer(
@@ -365,34 +357,21 @@ export const startDiscordSink = async (options: DiscordSinkOptions = {}): Promis
       return sockets.size
     },
     setFailure(failure, opts = {}) {
-      failures = [{ failure, remaining: opts.times ?? Number.POSITIVE_INFINITY }]
+      failures.set(failure, opts)
     },
     addFailure(failure, opts = {}) {
-      failures.push({ failure, remaining: opts.times ?? Number.POSITIVE_INFINITY })
+      failures.add(failure, opts)
     },
     clearFailures() {
-      failures = []
+      failures.clear()
     },
-    waitForMessages(count, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        if (messages.length >= count) return resolve([...messages])
-        const timer = setTimeout(() => {
-          waiters.delete(check)
-          reject(new Error(`expected ${count} messages within ${timeoutMs} ms, got ${messages.length}`))
-        }, timeoutMs)
-        const check = () => {
-          if (messages.length < count) return
-          clearTimeout(timer)
-          waiters.delete(check)
-          resolve([...messages])
-        }
-        waiters.add(check)
-      })
+    waitForMessages(count, timeoutMs) {
+      return waiters.waitFor(count, timeoutMs)
     },
     reset() {
       messages.length = 0
       requests.length = 0
-      failures = []
+      failures.clear()
       windowStarts = []
     },
     close() {

@@ -7,6 +7,7 @@
  * AUTH PLAIN and LOGIN are offered (over the clear connection, as a test needs);
  * with `username` and `password` set they are required.
  */
+
 import type { Socket } from "node:net"
 import { Effect } from "effect"
 import {
@@ -16,6 +17,7 @@ import {
   type SMTPServerSession
 } from "smtp-server"
 import { parseMail } from "./mime.js"
+import { makeFailureQueue, makeMessageWaiters } from "./sinkState.js"
 
 /** The protocol steps a failure can hit. */
 export type SmtpStage = "connect" | "auth" | "mail" | "rcpt" | "data"
@@ -109,11 +111,6 @@ export interface SmtpSink {
   close(): Promise<void>
 }
 
-interface FailureEntry {
-  readonly failure: SmtpSinkFailure
-  remaining: number
-}
-
 const stageOf = (failure: SmtpSinkFailure): SmtpStage =>
   failure.kind === "authFail" ? "auth" : failure.stage
 
@@ -128,20 +125,16 @@ export const startSmtpSink = async (options: SmtpSinkOptions = {}): Promise<Smtp
   const messages: Array<ReceivedMail> = []
   const events: Array<SmtpSinkEvent> = []
   const authAttempts: Array<{ username: string; method: string; ok: boolean }> = []
-  let failures: Array<FailureEntry> = []
-  const waiters = new Set<() => void>()
+  const failures = makeFailureQueue<SmtpSinkFailure>()
+  const waiters = makeMessageWaiters(messages)
   const sockets = new Map<number, Socket>()
 
   const record = (stage: SmtpStage, outcome: SmtpSinkEvent["outcome"], code?: number) =>
     events.push({ stage, outcome, ...(code === undefined ? {} : { code }), at: Date.now() })
 
   /** The next failure for a stage, counted as used. */
-  const take = (stage: SmtpStage): SmtpSinkFailure | undefined => {
-    const entry = failures.find((f) => f.remaining > 0 && stageOf(f.failure) === stage)
-    if (entry === undefined) return undefined
-    entry.remaining--
-    return entry.failure
-  }
+  const take = (stage: SmtpStage): SmtpSinkFailure | undefined =>
+    failures.take((failure) => stageOf(failure) === stage)
 
   const drop = (session: SMTPServerSession) => {
     sockets.get(session.remotePort)?.destroy()
@@ -258,7 +251,7 @@ export const startSmtpSink = async (options: SmtpSinkOptions = {}): Promise<Smtp
             at: Date.now()
           })
           record("data", "ok")
-          for (const wake of [...waiters]) wake()
+          waiters.notify()
           callback(null, `Message queued as ${id}`)
         })
       })
@@ -301,35 +294,22 @@ export const startSmtpSink = async (options: SmtpSinkOptions = {}): Promise<Smtp
       return [...authAttempts]
     },
     setFailure(failure, opts = {}) {
-      failures = [{ failure, remaining: opts.times ?? Number.POSITIVE_INFINITY }]
+      failures.set(failure, opts)
     },
     addFailure(failure, opts = {}) {
-      failures.push({ failure, remaining: opts.times ?? Number.POSITIVE_INFINITY })
+      failures.add(failure, opts)
     },
     clearFailures() {
-      failures = []
+      failures.clear()
     },
-    waitForMessages(count, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        if (messages.length >= count) return resolve([...messages])
-        const timer = setTimeout(() => {
-          waiters.delete(check)
-          reject(new Error(`expected ${count} messages within ${timeoutMs} ms, got ${messages.length}`))
-        }, timeoutMs)
-        const check = () => {
-          if (messages.length < count) return
-          clearTimeout(timer)
-          waiters.delete(check)
-          resolve([...messages])
-        }
-        waiters.add(check)
-      })
+    waitForMessages(count, timeoutMs) {
+      return waiters.waitFor(count, timeoutMs)
     },
     reset() {
       messages.length = 0
       events.length = 0
       authAttempts.length = 0
-      failures = []
+      failures.clear()
     },
     close() {
       return new Promise<void>((resolve) => {

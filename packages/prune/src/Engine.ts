@@ -249,7 +249,26 @@ export const makePruneEngine = (
                   Effect.zipRight(store.completeWelcome(record.userId, now)),
                   Effect.zipRight(log.add(user, "welcome", "done", "welcome email sent")),
                   Effect.catchAll((error) =>
-                    log.add(user, "welcome", "failed", `welcome email failed, will retry: ${error.message}`)
+                    error.retryable
+                      ? log.add(
+                          user,
+                          "welcome",
+                          "failed",
+                          `welcome email failed, will retry: ${error.message}`
+                        )
+                      : // Permanent (an address refused, no transport): retrying cannot help.
+                        store
+                          .completeWelcome(record.userId, now)
+                          .pipe(
+                            Effect.zipRight(
+                              log.add(
+                                user,
+                                "welcome",
+                                "failed",
+                                `welcome email failed, not retried: ${error.message}`
+                              )
+                            )
+                          )
                   )
                 )
             },
@@ -377,11 +396,16 @@ export const makePruneEngine = (
                 "failed",
                 `warning email failed, will retry: ${sent.left.message}`
               )
-              report.problems.push(line(entry, `warning email failed: ${sent.left.message}`))
+              // The admin hears once per user, not every pass until it goes through.
+              if (alerting && (yield* store.raiseAlert(`warning-email:${entry.user.id}`, now)))
+                report.problems.push(
+                  line(entry, `warning email failed (retried every pass): ${sent.left.message}`)
+                )
               return
             }
           }
           if (!(yield* store.markWarned(entry.user.id, now))) return
+          if (alerting) yield* store.clearAlert(`warning-email:${entry.user.id}`)
           yield* log.add(
             who(entry),
             "warn",

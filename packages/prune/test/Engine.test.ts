@@ -88,6 +88,22 @@ describe("new-user pass", () => {
     }).pipe(Effect.provide(t.ports))
   })
 
+  it.effect("a welcome refused for good is not retried", () => {
+    const t = setup()
+    return Effect.gen(function* () {
+      yield* at(day(0))
+      const engine = yield* t.engine()
+      yield* engine.newUserPass
+      t.plex.add(testUser("12"))
+      t.mail.rejectFor.add("user12@example.com")
+      const first = yield* engine.newUserPass
+      expect(first.actions.find((a) => a.action === "welcome")?.reason).toMatch(/not retried/)
+      yield* at(DateTime.add(day(0), { hours: 1 }))
+      const later = yield* engine.newUserPass
+      expect(later.actions.filter((a) => a.action === "welcome")).toEqual([])
+    }).pipe(Effect.provide(t.ports))
+  })
+
   it.effect("a VIP is recorded without a welcome", () => {
     const t = setup({ vip: ["vipuser"] })
     return Effect.gen(function* () {
@@ -272,6 +288,9 @@ describe("inactivity pass", () => {
       yield* engine.inactivityPass
       expect(t.plex.removeCalls).toEqual([])
       expect(Option.isNone((yield* record("10")).warnedAt)).toBe(true)
+      // The admin heard of it once, not every pass.
+      const reports = t.mail.sent.flatMap((m) => (m._tag === "AdminReport" ? [m.report.problems.length] : []))
+      expect(reports).toEqual([1])
     }).pipe(Effect.provide(t.ports))
   })
 

@@ -133,14 +133,20 @@ export class ActivitySourceInMemory {
 /** A mailbox in memory: every email "sent". */
 export class PruneMailInMemory {
   readonly sent: Array<PruneEmail> = []
-  /** Sending to these addresses fails. */
+  /** Sending to these addresses fails for now (retryable). */
   readonly failFor = new Set<string>()
+  /** These addresses are refused for good (not retryable). */
+  readonly rejectFor = new Set<string>()
 
   get layer(): Layer.Layer<PruneMail> {
     return Layer.succeed(PruneMail, {
       send: (email) =>
         Effect.suspend(() => {
           const to = email._tag === "AdminReport" ? email.to : email.to.email
+          if (this.rejectFor.has(to))
+            return Effect.fail(
+              new NoticeError({ channel: "email", message: `${to} refused`, retryable: false })
+            )
           if (this.failFor.has(to))
             return Effect.fail(
               new NoticeError({ channel: "email", message: `mailbox ${to} unavailable`, retryable: true })

@@ -21,6 +21,7 @@ import {
   type PlexUserKind
 } from "@org/prune"
 import {
+  Clock,
   Config,
   type ConfigError,
   DateTime,
@@ -282,6 +283,11 @@ export interface PlexTvClient {
   readonly userServers: (
     userId: string
   ) => Effect.Effect<Option.Option<ReadonlyArray<PlexTvUserServer>>, PlexAccountError>
+  /** `GET /api/users`, read for every user: the servers each reaches, now. */
+  readonly allUserServers: Effect.Effect<
+    ReadonlyMap<string, ReadonlyArray<PlexTvUserServer>>,
+    PlexAccountError
+  >
   /** `GET /api/servers/{machineId}/shared_servers`. */
   readonly shares: (machineIdentifier: string) => Effect.Effect<ReadonlyArray<PlexTvShare>, PlexAccountError>
   /**
@@ -432,20 +438,25 @@ export const makePlexTvClient = (config: PlexTvConfig, dispatcher: Dispatcher): 
   )
 
   const userServersCall: PlexTvCall = { ...usersCall, operation: "userServers" }
-  const userServers = (userId: string) =>
-    usersDocument(userServersCall).pipe(
-      Effect.map((doc) =>
-        Option.map(Option.fromNullable(doc.MediaContainer.User.find((user) => user.id === userId)), (user) =>
-          user.Server.map(
-            (server): PlexTvUserServer => ({
-              machineIdentifier: server.machineIdentifier,
-              owned: server.owned,
-              pending: server.pending
-            })
-          )
+  const allUserServers = usersDocument(userServersCall).pipe(
+    Effect.map(
+      (doc): ReadonlyMap<string, ReadonlyArray<PlexTvUserServer>> =>
+        new Map(
+          doc.MediaContainer.User.map((user) => [
+            user.id,
+            user.Server.map(
+              (server): PlexTvUserServer => ({
+                machineIdentifier: server.machineIdentifier,
+                owned: server.owned,
+                pending: server.pending
+              })
+            )
+          ])
         )
-      )
     )
+  )
+  const userServers = (userId: string) =>
+    Effect.map(allUserServers, (all) => Option.fromNullable(all.get(userId)))
 
   const shares = (machineIdentifier: string) => {
     const call: PlexTvCall = {
@@ -478,6 +489,7 @@ export const makePlexTvClient = (config: PlexTvConfig, dispatcher: Dispatcher): 
     resolveServerId,
     users,
     userServers,
+    allUserServers,
     shares,
     removeFriend: (userId) => remove("removeUser", `/api/v2/sharings/${encodeURIComponent(userId)}`, true),
     removeSharedServer: (machineIdentifier, sharedServerId) =>
@@ -623,10 +635,27 @@ const makePlexAccount = (client: PlexTvClient): Effect.Effect<PlexAccountService
      * owner, only this server's share goes; with this server alone, the sharing
      * goes. Anything unclear is an error, never a wider removal.
      */
+    // One fresh read serves the removals of a pass (a pass removes many users in a few
+    // seconds; at 10,000 users a read takes a second): a success is kept 30 s, and a
+    // failure is not kept at all.
+    const lastRead = yield* Ref.make(
+      Option.none<{
+        readonly at: number
+        readonly servers: ReadonlyMap<string, ReadonlyArray<PlexTvUserServer>>
+      }>()
+    )
+    const freshServers = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const kept = yield* Ref.get(lastRead)
+      if (Option.isSome(kept) && now - kept.value.at < 30_000) return kept.value.servers
+      const servers = yield* client.allUserServers
+      yield* Ref.set(lastRead, Option.some({ at: now, servers }))
+      return servers
+    })
     const removeFriend = (user: PlexUser) =>
       Effect.gen(function* () {
         const id = yield* serverId
-        const listed = yield* client.userServers(user.id)
+        const listed = Option.fromNullable((yield* freshServers).get(user.id))
         if (Option.isNone(listed))
           return yield* notRemoved(`plex.tv does not list user ${user.id} among the account's users`)
         if (!listed.value.some((server) => server.machineIdentifier === id))

@@ -479,6 +479,21 @@ describe("removeUser", () => {
     )
   })
 
+  it.scopedLive("the removals of one pass share one fresh read of the users", () =>
+    Effect.gen(function* () {
+      const { fake, account } = yield* setup({ users: [{ id: "20" }, { id: "21" }, { id: "22" }] })
+      const listed = yield* account.listUsers
+      const before = fake.requests({ method: "GET", route: "users" }).length
+      for (const id of ["20", "21", "22"]) yield* account.removeUser(byId(listed, id))
+      expect(fake.requests({ method: "GET", route: "users" }).length - before).toBe(1)
+      expect(fake.requests({ method: "DELETE" }).map((r) => r.path)).toEqual([
+        "/api/v2/sharings/20",
+        "/api/v2/sharings/21",
+        "/api/v2/sharings/22"
+      ])
+    })
+  )
+
   it.scopedLive("removes Home members and managed users with DELETE /api/home/users/{id}", () =>
     Effect.gen(function* () {
       const { fake, account } = yield* setup({ users })

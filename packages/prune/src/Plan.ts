@@ -79,13 +79,19 @@ export const gatherPlan = (
     const store = yield* PruneStore
     const observedAt = yield* DateTime.now
     const at = options.at ?? observedAt
-    const [serverId, owner, users] = yield* Effect.all([plex.serverId, plex.owner, plex.listUsers], {
-      concurrency: 3
-    })
-    const snapshot = options.activity
-      ? yield* Effect.flatMap(ActivitySource, (source) => Effect.either(source.snapshot))
-      : Either.left({ message: "not read by this pass" })
-    const [initializedAt, records] = yield* Effect.all([store.initializedAt, store.users])
+    const source = yield* ActivitySource
+    // plex.tv, the activity source and the store are read at once; the activity source
+    // failing is a fact of the plan (fail closed), plex.tv failing fails it.
+    const [[serverId, owner, users], snapshot, [initializedAt, records]] = yield* Effect.all(
+      [
+        Effect.all([plex.serverId, plex.owner, plex.listUsers], { concurrency: 3 }),
+        options.activity
+          ? Effect.either(source.snapshot)
+          : Effect.succeed(Either.left({ message: "not read by this pass" })),
+        Effect.all([store.initializedAt, store.users])
+      ],
+      { concurrency: 3 }
+    )
     const initialized = Option.isSome(initializedAt)
     const entries: Array<PlanEntry> = []
     let ignoredUsers = 0

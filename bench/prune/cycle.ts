@@ -32,10 +32,8 @@ import {
   type CycleReport,
   forecast,
   makePolicy,
-  makePruneEngine,
   type NewUser,
   PlexAccount,
-  type PlexUser,
   PruneChatDisabled,
   PruneEngine,
   PruneEngineLive,
@@ -86,8 +84,6 @@ export interface CycleResult {
   /** The whole `runOnce`, wall clock, and the process's CPU time during it. */
   readonly cycle: Timing
   readonly cycleCpu: Timing
-  /** The experiment: the same cycle with plex.tv's user list read once instead of once per pass. */
-  readonly listingOnce: Timing
   /** Inside `runOnce`: time in each port (union of its calls' intervals) and the rest. */
   readonly inCycle: {
     readonly plexTv: Timing
@@ -488,28 +484,6 @@ export const runCycle = async (options: CycleOptions): Promise<CycleResult> => {
     )
 
     const runOnce = () => runtime.runPromise(Effect.flatMap(PruneEngine, (e) => e.runOnce))
-    // The experiment: the same engine over the same ports, but plex.tv's user list is
-    // read once per cycle (the second pass gets the first pass's list).
-    let listed: ReadonlyArray<PlexUser> | undefined
-    const engineListingOnce = await runtime.runPromise(
-      Effect.gen(function* () {
-        const plexAccount = yield* PlexAccount
-        const listOnce = Effect.suspend(() =>
-          listed !== undefined
-            ? Effect.succeed(listed)
-            : Effect.tap(plexAccount.listUsers, (users) => {
-                listed = users
-              })
-        )
-        return yield* makePruneEngine({ policy, serverName: plex.serverName }).pipe(
-          Effect.provideService(PlexAccount, PlexAccount.of({ ...plexAccount, listUsers: listOnce }))
-        )
-      })
-    )
-    const runOnceListingOnce = () => {
-      listed = undefined
-      return runtime.runPromise(engineListingOnce.runOnce)
-    }
     const call = <A, E>(effect: Effect.Effect<A, E, PlexAccount | ActivitySource | PruneStore>) =>
       runtime.runPromise(effect)
     const sql = await runtime.runPromise(SqlClient.SqlClient)
@@ -520,7 +494,6 @@ export const runCycle = async (options: CycleOptions): Promise<CycleResult> => {
     const samples = {
       cycle: [] as Array<number>,
       cycleCpu: [] as Array<number>,
-      listingOnce: [] as Array<number>,
       plexTv: [] as Array<number>,
       tautulli: [] as Array<number>,
       storeReads: [] as Array<number>,
@@ -565,15 +538,6 @@ export const runCycle = async (options: CycleOptions): Promise<CycleResult> => {
       // The port calls of a pass run together: the engine's own time is what no call covers.
       samples.engine.push(ms - timer.busyAny())
       callsPerCycle = { ...timer.calls }
-    }
-
-    const measureListingOnce = async (record: boolean) => {
-      const start = performance.now()
-      const report = await runOnceListingOnce()
-      const ms = performance.now() - start
-      if (report.inactivity.plan.entries.length !== last?.inactivity.plan.entries.length)
-        throw new Error("listing once changed the plan")
-      if (record) samples.listingOnce.push(ms)
     }
 
     const timeIt = async <A>(f: () => Promise<A>): Promise<[number, A]> => {
@@ -631,11 +595,9 @@ export const runCycle = async (options: CycleOptions): Promise<CycleResult> => {
       // Alternate which goes first, so drift (GC, the machine) hits both.
       if (n % 2 === 0) {
         await measureCycle(record)
-        await measureListingOnce(record)
         await measureReads(record)
       } else {
         await measureReads(record)
-        await measureListingOnce(record)
         await measureCycle(record)
       }
       if (facts.length === 0 && last !== undefined) {
@@ -682,7 +644,6 @@ export const runCycle = async (options: CycleOptions): Promise<CycleResult> => {
       iterations,
       cycle: timing(samples.cycle),
       cycleCpu: timing(samples.cycleCpu),
-      listingOnce: timing(samples.listingOnce),
       inCycle: {
         plexTv: timing(samples.plexTv),
         tautulli: timing(samples.tautulli),

@@ -81,9 +81,6 @@ const printCycle = (r: CycleResult) => {
   console.log(
     `Ratio (p50): ${(r.cycle.p50 / r.rawReads.p50).toFixed(2)}×; CPU during the cycle p50 ${fmt(r.cycleCpu.p50)} ms; target < 10 s: ${r.cycle.p50 < CYCLE_TARGET_MS ? "met" : "missed"}`
   )
-  console.log(
-    `Experiment, the same cycle with plex.tv's users listed once instead of once per pass: p50 ${fmt(r.listingOnce.p50)} ms, min ${fmt(r.listingOnce.min)} ms (${(r.listingOnce.p50 / r.rawReads.p50).toFixed(2)}× the raw reads)`
-  )
   console.log("\nInside the cycle (union of each port's calls; the engine is the rest)")
   console.log("| part | calls | p50 ms | min ms |")
   console.log("|---|---:|---:|---:|")

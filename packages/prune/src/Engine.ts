@@ -9,7 +9,7 @@ import { ActivitySource as ActivitySourceTag } from "./ActivitySource.js"
 import type { AuditAction, AuditEntry, AuditOutcome } from "./AuditEntry.js"
 import type { PlexAccountError } from "./Errors.js"
 import { type AdminReport, type NoticeRecipient, PruneChat, PruneMail, type ReportLine } from "./Notices.js"
-import { gatherPlan, isProtected, type Plan, type PlanEntry } from "./Plan.js"
+import { type AccountSnapshot, gatherPlan, isProtected, type Plan, type PlanEntry } from "./Plan.js"
 import { PlexAccount } from "./PlexAccount.js"
 import { displayName, type PlexUser } from "./PlexUser.js"
 import { type PrunePolicy, removalRetryDelay } from "./Policy.js"
@@ -290,290 +290,300 @@ export const makePruneEngine = (
       detail
     })
 
-    const actOnInactivity: Effect.Effect<PassReport, PlexAccountError, Reads> = Effect.gen(function* () {
-      const plan = yield* gatherPlan(policy, { activity: true }).pipe(
-        Effect.tapError((error) =>
-          Effect.gen(function* () {
-            const adminEmail = policy.adminEmail
-            if (!alerting || adminEmail === undefined) return
-            const now = yield* DateTime.now
-            if (!(yield* store.raiseAlert("plex.tv", now))) return
-            const problem = alertLine(
-              "plex.tv",
-              `not answering (${error.message}): no warnings or removals until it does`
-            )
-            const report: AdminReport = {
-              at: now,
-              serverName,
-              warned: [],
-              removed: [],
-              removalFailed: [],
-              removalAbandoned: [],
-              problems: [problem]
-            }
-            // Not told: raise it again next time.
-            yield* mail
-              .send({ _tag: "AdminReport", to: adminEmail, report })
-              .pipe(Effect.catchAll(() => store.clearAlert("plex.tv")))
-          })
-        )
-      )
-      const log = makeLog("inactivity")
-      const now = plan.observedAt
-      const report = {
-        warned: [] as Array<ReportLine>,
-        removed: [] as Array<ReportLine>,
-        removalFailed: [] as Array<ReportLine>,
-        removalAbandoned: [] as Array<ReportLine>,
-        problems: [] as Array<ReportLine>
-      }
-      const line = (entry: PlanEntry, detail: string): ReportLine => ({
-        userId: entry.user.id,
-        username: displayName(entry.user),
-        detail
-      })
-
-      const raised: Array<string> = []
-      if (alerting) {
-        if (yield* store.clearAlert("plex.tv")) report.problems.push(alertLine("plex.tv", "answering again"))
-        if (Option.isSome(plan.activityError)) {
-          if (yield* store.raiseAlert("activity", now)) {
-            raised.push("activity")
-            report.problems.push(
-              alertLine(
-                "activity source",
-                `not answering (${plan.activityError.value}): no warnings or removals until it does`
+    const actOnInactivity = (
+      account: AccountSnapshot | undefined
+    ): Effect.Effect<PassReport, PlexAccountError, Reads> =>
+      Effect.gen(function* () {
+        const plan = yield* gatherPlan(policy, { activity: true, account }).pipe(
+          Effect.tapError((error) =>
+            Effect.gen(function* () {
+              const adminEmail = policy.adminEmail
+              if (!alerting || adminEmail === undefined) return
+              const now = yield* DateTime.now
+              if (!(yield* store.raiseAlert("plex.tv", now))) return
+              const problem = alertLine(
+                "plex.tv",
+                `not answering (${error.message}): no warnings or removals until it does`
               )
-            )
-          }
-        } else if (yield* store.clearAlert("activity")) {
-          report.problems.push(alertLine("activity source", "answering again"))
+              const report: AdminReport = {
+                at: now,
+                serverName,
+                warned: [],
+                removed: [],
+                removalFailed: [],
+                removalAbandoned: [],
+                problems: [problem]
+              }
+              // Not told: raise it again next time.
+              yield* mail
+                .send({ _tag: "AdminReport", to: adminEmail, report })
+                .pipe(Effect.catchAll(() => store.clearAlert("plex.tv")))
+            })
+          )
+        )
+        const log = makeLog("inactivity")
+        const now = plan.observedAt
+        const report = {
+          warned: [] as Array<ReportLine>,
+          removed: [] as Array<ReportLine>,
+          removalFailed: [] as Array<ReportLine>,
+          removalAbandoned: [] as Array<ReportLine>,
+          problems: [] as Array<ReportLine>
         }
-      }
-
-      if (Option.isSome(plan.activityError)) {
-        yield* log.add(
-          undefined,
-          "cycle",
-          "failed",
-          `activity source unavailable, no warnings or removals this cycle: ${plan.activityError.value}`
-        )
-        yield* Effect.logWarning("activity source unavailable: failing closed").pipe(
-          Effect.annotateLogs({ error: plan.activityError.value })
-        )
-      }
-
-      // Live passes act only on recorded users; the new-user pass records them first.
-      const actionable = plan.entries.filter((entry) => dryRun || entry.recorded)
-
-      const clearWarning = (entry: PlanEntry) =>
-        Effect.gen(function* () {
-          const warnedAt = entry.record.warnedAt
-          if (Option.isNone(warnedAt)) return
-          if (dryRun || (yield* store.clearWarning(entry.user.id, warnedAt.value)))
-            yield* log.add(who(entry), "clear-warning", "done", "watched again since the warning")
+        const line = (entry: PlanEntry, detail: string): ReportLine => ({
+          userId: entry.user.id,
+          username: displayName(entry.user),
+          detail
         })
 
-      const warn = (entry: PlanEntry, daysLeft: number, removeAfter: DateTime.Utc, reason: string) =>
-        Effect.gen(function* () {
-          const to = recipient(
-            { ...entry.record, username: entry.user.username, email: entry.user.email },
-            entry.user.title
-          )
-          if (dryRun) {
-            yield* log.add(who(entry), "warn", "planned", `${reason}; ${daysLeft} day(s) left`)
-            return
-          }
-          if (to.email !== "") {
-            const sent = yield* mail
-              .send({ _tag: "Warning", to, serverName, daysLeft, removeAfter })
-              .pipe(Effect.either)
-            if (sent._tag === "Left") {
-              // Not recorded: no removal without a warning that went out. Retried next pass.
-              yield* log.add(
-                who(entry),
-                "warn",
-                "failed",
-                `warning email failed, will retry: ${sent.left.message}`
-              )
-              // The admin hears once per user, not every pass until it goes through.
-              if (alerting && (yield* store.raiseAlert(`warning-email:${entry.user.id}`, now)))
-                report.problems.push(
-                  line(entry, `warning email failed (retried every pass): ${sent.left.message}`)
+        const raised: Array<string> = []
+        if (alerting) {
+          if (yield* store.clearAlert("plex.tv"))
+            report.problems.push(alertLine("plex.tv", "answering again"))
+          if (Option.isSome(plan.activityError)) {
+            if (yield* store.raiseAlert("activity", now)) {
+              raised.push("activity")
+              report.problems.push(
+                alertLine(
+                  "activity source",
+                  `not answering (${plan.activityError.value}): no warnings or removals until it does`
                 )
+              )
+            }
+          } else if (yield* store.clearAlert("activity")) {
+            report.problems.push(alertLine("activity source", "answering again"))
+          }
+        }
+
+        if (Option.isSome(plan.activityError)) {
+          yield* log.add(
+            undefined,
+            "cycle",
+            "failed",
+            `activity source unavailable, no warnings or removals this cycle: ${plan.activityError.value}`
+          )
+          yield* Effect.logWarning("activity source unavailable: failing closed").pipe(
+            Effect.annotateLogs({ error: plan.activityError.value })
+          )
+        }
+
+        // Live passes act only on recorded users; the new-user pass records them first.
+        const actionable = plan.entries.filter((entry) => dryRun || entry.recorded)
+
+        const clearWarning = (entry: PlanEntry) =>
+          Effect.gen(function* () {
+            const warnedAt = entry.record.warnedAt
+            if (Option.isNone(warnedAt)) return
+            if (dryRun || (yield* store.clearWarning(entry.user.id, warnedAt.value)))
+              yield* log.add(who(entry), "clear-warning", "done", "watched again since the warning")
+          })
+
+        const warn = (entry: PlanEntry, daysLeft: number, removeAfter: DateTime.Utc, reason: string) =>
+          Effect.gen(function* () {
+            const to = recipient(
+              { ...entry.record, username: entry.user.username, email: entry.user.email },
+              entry.user.title
+            )
+            if (dryRun) {
+              yield* log.add(who(entry), "warn", "planned", `${reason}; ${daysLeft} day(s) left`)
               return
             }
-          }
-          if (!(yield* store.markWarned(entry.user.id, now))) return
-          if (alerting) yield* store.clearAlert(`warning-email:${entry.user.id}`)
-          yield* log.add(
-            who(entry),
-            "warn",
-            "done",
-            to.email === ""
-              ? `${reason}; no email address: warning recorded only`
-              : `${reason}; warning email sent`
-          )
-          report.warned.push(
-            line(
-              entry,
-              to.email === ""
-                ? `${daysLeft} day(s) left; no email address, tell them yourself`
-                : `${daysLeft} day(s) left`
-            )
-          )
-          yield* chat
-            .post({ _tag: "Warned", user: to, serverName, daysLeft })
-            .pipe(Effect.catchAll((error) => log.add(who(entry), "chat", "failed", error.message)))
-        })
-
-      const remove = (entry: PlanEntry, attempt: number, inactiveDays: number, reason: string) =>
-        Effect.gen(function* () {
-          const to = recipient(
-            { ...entry.record, username: entry.user.username, email: entry.user.email },
-            entry.user.title
-          )
-          if (dryRun) {
-            yield* log.add(who(entry), "remove", "planned", reason)
-            return
-          }
-          const result = yield* plex.removeUser(entry.user).pipe(Effect.either)
-          if (result._tag === "Left") {
-            const error = result.left.message
-            const gaveUp = attempt >= policy.removalRetry.maxAttempts
-            const nextAttemptAt = gaveUp
-              ? Option.none()
-              : Option.some(DateTime.addDuration(now, removalRetryDelay(policy.removalRetry, attempt)))
-            yield* store.recordRemovalFailure(entry.user.id, {
-              attempts: attempt,
-              lastError: error,
-              lastAttemptAt: now,
-              nextAttemptAt,
-              gaveUpAt: gaveUp ? Option.some(now) : Option.none()
-            })
+            if (to.email !== "") {
+              const sent = yield* mail
+                .send({ _tag: "Warning", to, serverName, daysLeft, removeAfter })
+                .pipe(Effect.either)
+              if (sent._tag === "Left") {
+                // Not recorded: no removal without a warning that went out. Retried next pass.
+                yield* log.add(
+                  who(entry),
+                  "warn",
+                  "failed",
+                  `warning email failed, will retry: ${sent.left.message}`
+                )
+                // The admin hears once per user, not every pass until it goes through.
+                if (alerting && (yield* store.raiseAlert(`warning-email:${entry.user.id}`, now)))
+                  report.problems.push(
+                    line(entry, `warning email failed (retried every pass): ${sent.left.message}`)
+                  )
+                return
+              }
+            }
+            if (!(yield* store.markWarned(entry.user.id, now))) return
+            if (alerting) yield* store.clearAlert(`warning-email:${entry.user.id}`)
             yield* log.add(
               who(entry),
-              "remove",
-              "failed",
-              gaveUp
-                ? `removal failed (attempt ${attempt} of ${policy.removalRetry.maxAttempts}), giving up: ${error}`
-                : `removal failed (attempt ${attempt} of ${policy.removalRetry.maxAttempts}), next attempt ${DateTime.formatIso(
-                    Option.getOrThrow(nextAttemptAt)
-                  )}: ${error}`
+              "warn",
+              "done",
+              to.email === ""
+                ? `${reason}; no email address: warning recorded only`
+                : `${reason}; warning email sent`
             )
-            // The admin hears once when it first fails and once when the engine gives up.
-            if (gaveUp) report.removalAbandoned.push(line(entry, `after ${attempt} attempt(s): ${error}`))
-            else if (attempt === 1) report.removalFailed.push(line(entry, `will retry: ${error}`))
-            if (gaveUp || attempt === 1)
-              yield* chat
-                .post({ _tag: "RemovalFailed", user: to, serverName, error, gaveUp })
-                .pipe(Effect.catchAll((e) => log.add(who(entry), "chat", "failed", e.message)))
-            return
-          }
-          yield* store.markRemoved(entry.user.id, now)
-          yield* log.add(who(entry), "remove", "done", reason)
-          report.removed.push(line(entry, `${inactiveDays} day(s) without watching`))
-          if (policy.activityCleanup !== "none") {
-            const mode = policy.activityCleanup
-            yield* activity.cleanup(entry.user.id, mode).pipe(
-              Effect.zipRight(log.add(who(entry), "activity-cleanup", "done", mode)),
-              Effect.catchAll((error) =>
-                log
-                  .add(who(entry), "activity-cleanup", "failed", `${mode}: ${error.message}`)
-                  .pipe(
-                    Effect.tap(() =>
-                      Effect.sync(() => report.problems.push(line(entry, `${mode} failed: ${error.message}`)))
-                    )
-                  )
+            report.warned.push(
+              line(
+                entry,
+                to.email === ""
+                  ? `${daysLeft} day(s) left; no email address, tell them yourself`
+                  : `${daysLeft} day(s) left`
               )
             )
-          }
-          if (to.email !== "")
-            yield* mail.send({ _tag: "Removed", to, serverName, kickDays: policy.kickDays }).pipe(
-              Effect.zipRight(log.add(who(entry), "removal-email", "done", "removal email sent")),
-              Effect.catchAll((error) =>
-                log
-                  .add(who(entry), "removal-email", "failed", error.message)
-                  .pipe(
-                    Effect.tap(() =>
-                      Effect.sync(() =>
-                        report.problems.push(line(entry, `removal email failed: ${error.message}`))
-                      )
-                    )
-                  )
-              )
-            )
-          yield* chat
-            .post({ _tag: "Removed", user: to, serverName, inactiveDays })
-            .pipe(Effect.catchAll((error) => log.add(who(entry), "chat", "failed", error.message)))
-        })
+            yield* chat
+              .post({ _tag: "Warned", user: to, serverName, daysLeft })
+              .pipe(Effect.catchAll((error) => log.add(who(entry), "chat", "failed", error.message)))
+          })
 
-      yield* Effect.forEach(
-        actionable,
-        (entry) =>
+        const remove = (entry: PlanEntry, attempt: number, inactiveDays: number, reason: string) =>
           Effect.gen(function* () {
-            const decision = entry.decision
-            if (decision._tag === "Skip") {
-              if (decision.reason === "removal-abandoned" || decision.reason === "activity-unavailable")
-                return
-              if (decision.reason === "unknown-join-date")
-                yield* Effect.logDebug("skipped").pipe(
-                  Effect.annotateLogs({ member_username: who(entry).username })
-                )
+            const to = recipient(
+              { ...entry.record, username: entry.user.username, email: entry.user.email },
+              entry.user.title
+            )
+            if (dryRun) {
+              yield* log.add(who(entry), "remove", "planned", reason)
               return
             }
-            if (decision.clearWarning) yield* clearWarning(entry)
-            if (decision._tag === "Warn")
-              yield* warn(entry, decision.daysLeft, decision.removeAfter, decision.reason)
-            else if (decision._tag === "Remove")
-              yield* remove(entry, decision.attempt, decision.inactiveDays, decision.reason)
-          }).pipe(Effect.annotateLogs({ member_username: displayName(entry.user), user_id: entry.user.id })),
-        { concurrency, discard: true }
-      )
+            const result = yield* plex.removeUser(entry.user).pipe(Effect.either)
+            if (result._tag === "Left") {
+              const error = result.left.message
+              const gaveUp = attempt >= policy.removalRetry.maxAttempts
+              const nextAttemptAt = gaveUp
+                ? Option.none()
+                : Option.some(DateTime.addDuration(now, removalRetryDelay(policy.removalRetry, attempt)))
+              yield* store.recordRemovalFailure(entry.user.id, {
+                attempts: attempt,
+                lastError: error,
+                lastAttemptAt: now,
+                nextAttemptAt,
+                gaveUpAt: gaveUp ? Option.some(now) : Option.none()
+              })
+              yield* log.add(
+                who(entry),
+                "remove",
+                "failed",
+                gaveUp
+                  ? `removal failed (attempt ${attempt} of ${policy.removalRetry.maxAttempts}), giving up: ${error}`
+                  : `removal failed (attempt ${attempt} of ${policy.removalRetry.maxAttempts}), next attempt ${DateTime.formatIso(
+                      Option.getOrThrow(nextAttemptAt)
+                    )}: ${error}`
+              )
+              // The admin hears once when it first fails and once when the engine gives up.
+              if (gaveUp) report.removalAbandoned.push(line(entry, `after ${attempt} attempt(s): ${error}`))
+              else if (attempt === 1) report.removalFailed.push(line(entry, `will retry: ${error}`))
+              if (gaveUp || attempt === 1)
+                yield* chat
+                  .post({ _tag: "RemovalFailed", user: to, serverName, error, gaveUp })
+                  .pipe(Effect.catchAll((e) => log.add(who(entry), "chat", "failed", e.message)))
+              return
+            }
+            yield* store.markRemoved(entry.user.id, now)
+            yield* log.add(who(entry), "remove", "done", reason)
+            report.removed.push(line(entry, `${inactiveDays} day(s) without watching`))
+            if (policy.activityCleanup !== "none") {
+              const mode = policy.activityCleanup
+              yield* activity.cleanup(entry.user.id, mode).pipe(
+                Effect.zipRight(log.add(who(entry), "activity-cleanup", "done", mode)),
+                Effect.catchAll((error) =>
+                  log
+                    .add(who(entry), "activity-cleanup", "failed", `${mode}: ${error.message}`)
+                    .pipe(
+                      Effect.tap(() =>
+                        Effect.sync(() =>
+                          report.problems.push(line(entry, `${mode} failed: ${error.message}`))
+                        )
+                      )
+                    )
+                )
+              )
+            }
+            if (to.email !== "")
+              yield* mail.send({ _tag: "Removed", to, serverName, kickDays: policy.kickDays }).pipe(
+                Effect.zipRight(log.add(who(entry), "removal-email", "done", "removal email sent")),
+                Effect.catchAll((error) =>
+                  log
+                    .add(who(entry), "removal-email", "failed", error.message)
+                    .pipe(
+                      Effect.tap(() =>
+                        Effect.sync(() =>
+                          report.problems.push(line(entry, `removal email failed: ${error.message}`))
+                        )
+                      )
+                    )
+                )
+              )
+            yield* chat
+              .post({ _tag: "Removed", user: to, serverName, inactiveDays })
+              .pipe(Effect.catchAll((error) => log.add(who(entry), "chat", "failed", error.message)))
+          })
 
-      const hasNews =
-        report.warned.length +
-          report.removed.length +
-          report.removalFailed.length +
-          report.removalAbandoned.length +
-          report.problems.length >
-        0
-      if (!dryRun && hasNews && policy.adminEmail !== undefined) {
-        const adminReport: AdminReport = { at: now, serverName, ...report }
-        yield* mail.send({ _tag: "AdminReport", to: policy.adminEmail, report: adminReport }).pipe(
-          Effect.zipRight(log.add(undefined, "admin-report", "done", "report sent to the admin")),
-          Effect.catchAll((error) =>
-            log.add(undefined, "admin-report", "failed", error.message).pipe(
-              // The admin was not told of the outage: raise it again next pass.
-              Effect.zipRight(Effect.forEach(raised, (key) => store.clearAlert(key), { discard: true }))
+        yield* Effect.forEach(
+          actionable,
+          (entry) =>
+            Effect.gen(function* () {
+              const decision = entry.decision
+              if (decision._tag === "Skip") {
+                if (decision.reason === "removal-abandoned" || decision.reason === "activity-unavailable")
+                  return
+                if (decision.reason === "unknown-join-date")
+                  yield* Effect.logDebug("skipped").pipe(
+                    Effect.annotateLogs({ member_username: who(entry).username })
+                  )
+                return
+              }
+              if (decision.clearWarning) yield* clearWarning(entry)
+              if (decision._tag === "Warn")
+                yield* warn(entry, decision.daysLeft, decision.removeAfter, decision.reason)
+              else if (decision._tag === "Remove")
+                yield* remove(entry, decision.attempt, decision.inactiveDays, decision.reason)
+            }).pipe(
+              Effect.annotateLogs({ member_username: displayName(entry.user), user_id: entry.user.id })
+            ),
+          { concurrency, discard: true }
+        )
+
+        const hasNews =
+          report.warned.length +
+            report.removed.length +
+            report.removalFailed.length +
+            report.removalAbandoned.length +
+            report.problems.length >
+          0
+        if (!dryRun && hasNews && policy.adminEmail !== undefined) {
+          const adminReport: AdminReport = { at: now, serverName, ...report }
+          yield* mail.send({ _tag: "AdminReport", to: policy.adminEmail, report: adminReport }).pipe(
+            Effect.zipRight(log.add(undefined, "admin-report", "done", "report sent to the admin")),
+            Effect.catchAll((error) =>
+              log.add(undefined, "admin-report", "failed", error.message).pipe(
+                // The admin was not told of the outage: raise it again next pass.
+                Effect.zipRight(Effect.forEach(raised, (key) => store.clearAlert(key), { discard: true }))
+              )
             )
           )
-        )
-      }
-      yield* log.flush
-      // Every decision of the pass, counted with its reasons, in one audit row.
-      yield* store.appendAudit([
-        {
-          at: now,
-          dryRun,
-          pass: "inactivity",
-          userId: undefined,
-          username: undefined,
-          action: "cycle",
-          outcome: dryRun ? "planned" : "done",
-          reason: summarizeDecisions(plan)
         }
-      ])
-      return { pass: "inactivity", dryRun, plan, actions: log.entries } satisfies PassReport
-    })
+        yield* log.flush
+        // Every decision of the pass, counted with its reasons, in one audit row.
+        yield* store.appendAudit([
+          {
+            at: now,
+            dryRun,
+            pass: "inactivity",
+            userId: undefined,
+            username: undefined,
+            action: "cycle",
+            outcome: dryRun ? "planned" : "done",
+            reason: summarizeDecisions(plan)
+          }
+        ])
+        return { pass: "inactivity", dryRun, plan, actions: log.entries } satisfies PassReport
+      })
 
     /**
      * A live pass runs under the store's "inactivity" lease: two at once (two
      * processes, or the daemon and `--once`) would both warn and both remove.
      */
-    const inactivityPass: Effect.Effect<PassReport, PlexAccountError, Reads> = (
-      dryRun
-        ? actOnInactivity
+    const inactivityPassWith = (
+      account: AccountSnapshot | undefined
+    ): Effect.Effect<PassReport, PlexAccountError, Reads> =>
+      (dryRun
+        ? actOnInactivity(account)
         : Effect.gen(function* () {
             const now = yield* DateTime.now
             const held = yield* store.acquireLease(
@@ -584,24 +594,27 @@ export const makePruneEngine = (
             )
             if (!held) {
               yield* Effect.logInfo("another process is running the inactivity pass: skipped")
-              const plan = yield* gatherPlan(policy, { activity: true })
+              const plan = yield* gatherPlan(policy, { activity: true, account })
               return { pass: "inactivity", dryRun, plan, actions: [] } satisfies PassReport
             }
-            return yield* actOnInactivity.pipe(Effect.ensuring(store.releaseLease("inactivity", holder)))
+            return yield* actOnInactivity(account).pipe(
+              Effect.ensuring(store.releaseLease("inactivity", holder))
+            )
           })
-    ).pipe(
-      Effect.withSpan("prune.inactivityPass"),
-      Effect.annotateLogs({ pass: "inactivity", dry_run: dryRun })
-    )
+      ).pipe(
+        Effect.withSpan("prune.inactivityPass"),
+        Effect.annotateLogs({ pass: "inactivity", dry_run: dryRun })
+      )
 
     const service: PruneEngineService = {
       policy,
       plan: (at) => gatherPlan(policy, { activity: true, at }).pipe(Effect.provide(context)),
       newUserPass: newUserPass.pipe(Effect.provide(context)),
-      inactivityPass: inactivityPass.pipe(Effect.provide(context)),
+      inactivityPass: inactivityPassWith(undefined).pipe(Effect.provide(context)),
       runOnce: Effect.gen(function* () {
         const newUsers = yield* newUserPass
-        const inactivity = yield* inactivityPass
+        // One read of plex.tv serves both passes of a cycle.
+        const inactivity = yield* inactivityPassWith(newUsers.plan.account)
         return { newUsers, inactivity }
       }).pipe(Effect.provide(context))
     }

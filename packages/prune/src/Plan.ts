@@ -38,6 +38,8 @@ export interface Plan {
   readonly ignoredUsers: number
   /** Set when the activity source could not be read: the cycle fails closed. */
   readonly activityError: Option.Option<string>
+  /** plex.tv's answer the plan was made from. */
+  readonly account: AccountSnapshot
 }
 
 /** The record the engine would write for a user it sees for the first time. */
@@ -64,9 +66,18 @@ export const projectedRecord = (
   }
 }
 
+/** What plex.tv said of the account, as one pass read it. */
+export interface AccountSnapshot {
+  readonly serverId: string
+  readonly owner: PlexOwner
+  readonly users: ReadonlyArray<PlexUser>
+}
+
 export interface GatherOptions {
   /** Read the activity source (the new-user pass does not need it). */
   readonly activity: boolean
+  /** plex.tv as read moments ago by another pass (a cycle reads it once); default: read now. */
+  readonly account?: AccountSnapshot | undefined
 }
 
 /** Read users, owner, server, store and (optionally) activity; decide for `at` (default now). */
@@ -84,7 +95,9 @@ export const gatherPlan = (
     // failing is a fact of the plan (fail closed), plex.tv failing fails it.
     const [[serverId, owner, users], snapshot, [initializedAt, records]] = yield* Effect.all(
       [
-        Effect.all([plex.serverId, plex.owner, plex.listUsers], { concurrency: 3 }),
+        options.account !== undefined
+          ? Effect.succeed([options.account.serverId, options.account.owner, options.account.users] as const)
+          : Effect.all([plex.serverId, plex.owner, plex.listUsers], { concurrency: 3 }),
         options.activity
           ? Effect.either(source.snapshot)
           : Effect.succeed(Either.left({ message: "not read by this pass" })),
@@ -123,7 +136,8 @@ export const gatherPlan = (
       entries,
       ignoredUsers,
       activityError:
-        Either.isLeft(snapshot) && options.activity ? Option.some(snapshot.left.message) : Option.none()
+        Either.isLeft(snapshot) && options.activity ? Option.some(snapshot.left.message) : Option.none(),
+      account: { serverId, owner, users }
     }
   })
 

@@ -320,7 +320,8 @@ export const makePgPruneStore = Effect.gen(function* () {
             ON CONFLICT (key) DO NOTHING RETURNING key`
       ).pipe(Effect.orDie),
 
-    clearAlert: (key) => changed(sql`DELETE FROM ${alerts} WHERE key = ${key} RETURNING key`).pipe(Effect.orDie),
+    clearAlert: (key) =>
+      changed(sql`DELETE FROM ${alerts} WHERE key = ${key} RETURNING key`).pipe(Effect.orDie),
 
     appendAudit: (entries) =>
       entries.length === 0

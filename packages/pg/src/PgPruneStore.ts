@@ -287,7 +287,7 @@ export const makePgPruneStore = Effect.gen(function* () {
     markRemoved: (userId, at) =>
       sql`
         UPDATE ${users} SET removed_at = ${toDate(at)}, ${noRemovalFailure}
-        WHERE user_id = ${userId}`.pipe(Effect.asVoid, Effect.orDie),
+        WHERE user_id = ${userId} AND removed_at IS NULL`.pipe(Effect.asVoid, Effect.orDie),
 
     recordRemovalFailure: (userId, failure) =>
       sql`
@@ -297,7 +297,11 @@ export const makePgPruneStore = Effect.gen(function* () {
           removal_last_attempt_at = ${toDate(failure.lastAttemptAt)},
           removal_next_attempt_at = ${Option.getOrNull(Option.map(failure.nextAttemptAt, toDate))},
           removal_gave_up_at = ${Option.getOrNull(Option.map(failure.gaveUpAt, toDate))}
-        WHERE user_id = ${userId} AND removed_at IS NULL`.pipe(Effect.asVoid, Effect.orDie),
+        WHERE user_id = ${userId} AND removed_at IS NULL
+          AND (removal_attempts IS NULL OR removal_attempts <= ${failure.attempts})`.pipe(
+        Effect.asVoid,
+        Effect.orDie
+      ),
 
     acquireLease: (name, holder, now, until) =>
       changed(

@@ -286,6 +286,9 @@ for (const target of pruneStoreTargets()) {
         expect((yield* record("a"))?.removalFailure).toEqual(Option.some(failure(1, 20, 80)))
         yield* store.recordRemovalFailure("a", failure(5, 90))
         expect((yield* record("a"))?.removalFailure).toEqual(Option.some(failure(5, 90)))
+        // A slow process never puts an older count back.
+        yield* store.recordRemovalFailure("a", failure(3, 95, 120))
+        expect((yield* record("a"))?.removalFailure).toEqual(Option.some(failure(5, 90)))
         // The user watched again: the warning goes, and the failure with it.
         expect(yield* store.clearWarning("a", at(10))).toBe(true)
         expect(yield* record("a")).toEqual(recorded(a, 0, "not-needed"))
@@ -297,6 +300,9 @@ for (const target of pruneStoreTargets()) {
         )
         yield* store.recordRemovalFailure("b", failure(3, 70, 100))
         expect((yield* record("b"))?.removalFailure).toEqual(Option.none())
+        // Removed once: a second removal keeps the first date.
+        yield* store.markRemoved("b", at(80))
+        expect((yield* record("b"))?.removedAt).toEqual(Option.some(at(61)))
         yield* store.recordRemovalFailure("nobody", failure(1, 70, 100))
         yield* store.markRemoved("nobody", at(70))
         expect((yield* store.users).size).toBe(2)

@@ -48,9 +48,13 @@ export interface PruneStoreService {
   readonly markWarned: (userId: string, at: DateTime.Utc) => Effect.Effect<boolean>
   /** Clear the outstanding warning sent at `warnedAt` (the user watched since). */
   readonly clearWarning: (userId: string, warnedAt: DateTime.Utc) => Effect.Effect<boolean>
-  /** The user was removed from the server: set `removedAt`, clear the failure. */
+  /** The user was removed from the server: set `removedAt` (the first time only), clear the failure. */
   readonly markRemoved: (userId: string, at: DateTime.Utc) => Effect.Effect<void>
-  /** A removal failed: store the failure (attempts, next attempt or giving up). */
+  /**
+   * A removal failed: store the failure (attempts, next attempt or giving up), unless
+   * the user is removed or a failure with more attempts is stored (a slow process
+   * never puts an older count back).
+   */
   readonly recordRemovalFailure: (userId: string, failure: RemovalFailure) => Effect.Effect<void>
   /**
    * Take the lease `name` for `holder` until `until`, unless another holder's lease

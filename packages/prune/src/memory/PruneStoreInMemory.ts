@@ -132,14 +132,18 @@ export const makePruneStoreInMemory: Effect.Effect<PruneStoreService> = Effect.g
     markRemoved: (userId, at) =>
       updateUser(
         userId,
-        (record) => [undefined, { ...record, removedAt: Option.some(at), removalFailure: Option.none() }],
+        (record) =>
+          Option.isSome(record.removedAt)
+            ? [undefined, undefined]
+            : [undefined, { ...record, removedAt: Option.some(at), removalFailure: Option.none() }],
         undefined
       ),
     recordRemovalFailure: (userId, failure) =>
       updateUser(
         userId,
         (record) =>
-          Option.isSome(record.removedAt)
+          Option.isSome(record.removedAt) ||
+          (Option.isSome(record.removalFailure) && record.removalFailure.value.attempts > failure.attempts)
             ? [undefined, undefined]
             : [undefined, { ...record, removalFailure: Option.some(failure) }],
         undefined

@@ -10,7 +10,6 @@
  */
 import { randomBytes } from "node:crypto"
 import { mkdtemp, rm } from "node:fs/promises"
-import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
@@ -27,6 +26,7 @@ import {
 } from "@org/plex/testing"
 import { PruneEngine, PruneStore, type UserRecord } from "@org/prune"
 import { Context, DateTime, Effect, Either, Layer, Option, Redacted, type Scope } from "effect"
+import { serverAvailable, testDatabaseUrl } from "../../../packages/pg/test/harness.js"
 import { type DaemonConfig, type RawVariables, validateVariables, variableNames } from "../src/config.js"
 import { daemonLayer } from "../src/daemon.js"
 
@@ -34,27 +34,8 @@ import { daemonLayer } from "../src/daemon.js"
 // Databases: the Postgres server where it runs, and embedded PGlite everywhere
 // ---------------------------------------------------------------------------
 
-/** `TEST_DATABASE_URL=none` runs as a machine without a server would (as in packages/pg/test/harness.ts). */
-const noServer = process.env.TEST_DATABASE_URL === "none"
-const explicitUrl = noServer ? undefined : process.env.TEST_DATABASE_URL
-const serverUrl = explicitUrl ?? "postgres://postgres@127.0.0.1:5432/test"
-
-/** Always when `TEST_DATABASE_URL` is set (a server that is down then fails the run); else when one answers. */
-const serverAvailable =
-  !noServer &&
-  (explicitUrl !== undefined ||
-    (await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: "127.0.0.1", port: 5432, timeout: 1000 })
-      socket.once("connect", () => {
-        socket.destroy()
-        resolve(true)
-      })
-      socket.once("error", () => resolve(false))
-      socket.once("timeout", () => {
-        socket.destroy()
-        resolve(false)
-      })
-    })))
+// The same server check as the store contract: `TEST_DATABASE_URL` (or `none`), else the local server if it answers.
+const serverUrl = testDatabaseUrl
 
 export interface TestDatabase {
   readonly name: string

@@ -44,7 +44,7 @@ export const testDatabaseUrl = explicitUrl ?? "postgres://postgres@127.0.0.1:543
  * sets it, and a server that is down then fails the run); otherwise when the
  * local server answers. A machine with only Node has no server: PGlite still runs.
  */
-const serverAvailable =
+export const serverAvailable =
   !noServer &&
   (explicitUrl !== undefined ||
     (await new Promise<boolean>((resolve) => {

@@ -3,7 +3,7 @@
  * and OAuth states for production.
  */
 import { randomFillSync } from "node:crypto"
-import { SecureRandom } from "@org/family-scrobble"
+import { SecureRandom } from "@org/core"
 import { Effect, Layer } from "effect"
 
 export const SecureRandomNode: Layer.Layer<SecureRandom> = Layer.succeed(

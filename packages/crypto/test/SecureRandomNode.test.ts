@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
+import { randomToken, randomUuid } from "@org/core"
 import { SecureRandomNode } from "@org/crypto"
-import { randomToken, randomUuid } from "@org/family-scrobble"
 import { Effect } from "effect"
 
 describe("SecureRandomNode", () => {

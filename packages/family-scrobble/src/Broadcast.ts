@@ -6,6 +6,8 @@
  * trouble never delays or fails the others. What cannot be delivered now goes to
  * the retry queue; what needs a person raises a notification.
  */
+
+import { randomUuid } from "@org/core"
 import { DateTime, Duration, Effect, Option } from "effect"
 import { FamilyScrobbleConfig } from "./Config.js"
 import type { FamilyGroup } from "./FamilyGroup.js"
@@ -20,7 +22,6 @@ import { RetryItem, recordsPlay } from "./RetryItem.js"
 import { nextRetryAt } from "./RetryPolicy.js"
 import { RetryQueue } from "./RetryQueue.js"
 import type { Progress, ScrobbleAction } from "./ScrobbleAction.js"
-import { randomUuid } from "./SecureRandom.js"
 import { expireMember, refreshMemberTokens, usableTokens } from "./Tokens.js"
 import { classifyScrobbleFailure, describeAttentionStatus, TraktApi, type TraktFailure } from "./TraktApi.js"
 

@@ -3,8 +3,9 @@
  * provides shared versions: in-process locks, member pacing, and playback
  * sessions in memory.
  */
+
+import { Locks } from "@org/core"
 import { Layer } from "effect"
-import { Locks } from "./Locks.js"
 import { MemberPacer } from "./MemberPacer.js"
 import { PlaybackSessionsInMemory } from "./memory/PlaybackSessionsInMemory.js"
 

@@ -2,6 +2,8 @@
  * Creating, changing and reading family groups. A group's id, and so its webhook
  * URL, never changes when its members do.
  */
+
+import { randomUuid } from "@org/core"
 import { DateTime, Effect, Option, Schema } from "effect"
 import { FamilyScrobbleConfig } from "./Config.js"
 import {
@@ -22,7 +24,6 @@ import { Notifications, raiseNotification } from "./Notifications.js"
 import { OAuthStates } from "./OAuthStates.js"
 import { issueAuthorization, type MemberInvitation } from "./Onboarding.js"
 import { type QueueDepth, RetryQueue } from "./RetryQueue.js"
-import { randomUuid } from "./SecureRandom.js"
 
 const CreateGroupInput = Schema.Struct({
   plexUsername: PlexUsername,

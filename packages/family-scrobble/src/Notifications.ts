@@ -1,10 +1,11 @@
 /**
  * Port: where notices for a group's admin are kept.
  */
+
+import { randomUuid, type SecureRandom } from "@org/core"
 import { Context, DateTime, Effect, Equivalence, Option } from "effect"
 import { type FamilyGroupId, type GroupMemberId, NotificationId } from "./Ids.js"
 import { Notification, type NotificationKind } from "./Notification.js"
-import { randomUuid, type SecureRandom } from "./SecureRandom.js"
 
 export interface NotificationsService {
   readonly add: (notification: Notification) => Effect.Effect<void>

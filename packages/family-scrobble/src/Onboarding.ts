@@ -7,6 +7,8 @@
  * `onboarding_abandon` when a link is still unused `onboardingAbandonAfter`
  * (15 minutes) after it was issued.
  */
+
+import { randomToken } from "@org/core"
 import { DateTime, Effect, Option, Schema } from "effect"
 import { FamilyScrobbleConfig } from "./Config.js"
 import { decodeInput, MemberNotFound, TraktAuthorizationFailed } from "./Errors.js"
@@ -15,7 +17,6 @@ import { GroupStore } from "./GroupStore.js"
 import { OAuthState } from "./Ids.js"
 import { withMemberTokenLock } from "./Locks.js"
 import { OAuthStateRecord, OAuthStates } from "./OAuthStates.js"
-import { randomToken } from "./SecureRandom.js"
 import { Telemetry, TelemetryEvent } from "./Telemetry.js"
 import { TraktApi } from "./TraktApi.js"
 

@@ -1,6 +1,8 @@
 /**
  * A Plex playback event for a group, from arrival to broadcast.
  */
+
+import { randomUuid } from "@org/core"
 import { DateTime, Duration, Effect, Either, Option } from "effect"
 import { type BroadcastReport, broadcastScrobble } from "./Broadcast.js"
 import { FamilyScrobbleConfig } from "./Config.js"
@@ -12,7 +14,6 @@ import { withGroupLock } from "./Locks.js"
 import { type Ignored, interpretPlexEvent } from "./PlaybackEvent.js"
 import { PlaybackSessions, trackPlayback } from "./PlaybackSession.js"
 import type { PlexPlaybackEvent } from "./PlexEvent.js"
-import { randomUuid } from "./SecureRandom.js"
 import { InboxEntry, WebhookInbox } from "./WebhookInbox.js"
 
 /** The result of one webhook: ignored (with the reason) or broadcast (with every member's outcome). */

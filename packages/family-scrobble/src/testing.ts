@@ -6,6 +6,8 @@
  *
  * @packageDocumentation
  */
+
+import { SecureRandomSeeded } from "@org/core/testing"
 import { Layer } from "effect"
 import { FamilyScrobbleConfig, type FamilySettingsInput } from "./Config.js"
 import { FamilyScrobbleLocal } from "./FamilyScrobbleLocal.js"
@@ -15,7 +17,6 @@ import { OAuthStatesInMemory } from "./memory/OAuthStatesInMemory.js"
 import { RetryQueueInMemory } from "./memory/RetryQueueInMemory.js"
 import { TelemetryInMemory } from "./memory/TelemetryInMemory.js"
 import { WebhookInboxInMemory } from "./memory/WebhookInboxInMemory.js"
-import { SecureRandomSeeded } from "./testing/TestRandom.js"
 import { TestTraktLayer } from "./testing/TestTrakt.js"
 
 export * from "./memory/GroupStoreInMemory.js"
@@ -25,7 +26,6 @@ export * from "./memory/PlaybackSessionsInMemory.js"
 export * from "./memory/RetryQueueInMemory.js"
 export * from "./memory/TelemetryInMemory.js"
 export * from "./memory/WebhookInboxInMemory.js"
-export * from "./testing/TestRandom.js"
 export * from "./testing/TestTrakt.js"
 
 /** Every store port in memory, plus the process-local services. Bring your own `TraktApi` and `SecureRandom`. */

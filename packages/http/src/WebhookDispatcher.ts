@@ -3,17 +3,17 @@
  * by the request, one group's events one after the other in arrival order. On shutdown, broadcasts under way get `drainTimeout` to
  * finish; what is still unfinished then stays in the inbox and is recovered.
  */
+
+import type { Locks, SecureRandom } from "@org/core"
 import {
   FamilyScrobbleConfig,
   type GroupStore,
   type InboxEntry,
-  type Locks,
   type MemberPacer,
   type Notifications,
   type PlaybackSessions,
   processInboxEntry,
   type RetryQueue,
-  type SecureRandom,
   type TraktApi,
   type WebhookInbox
 } from "@org/family-scrobble"

@@ -2,7 +2,9 @@
  * Every family-scrobble store port on Postgres, in one layer, and the whole
  * family-scrobble environment on a database in one call.
  */
-import { Locks, MemberPacer, PlaybackSessionsInMemory } from "@org/family-scrobble"
+
+import { Locks } from "@org/core"
+import { MemberPacer, PlaybackSessionsInMemory } from "@org/family-scrobble"
 import { Layer } from "effect"
 import { runMigrations } from "./Migrations.js"
 import { PgGroupStore } from "./PgGroupStore.js"

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { SqlClient } from "@effect/sql"
-import { Locks, type LocksService, makeLocalLocks } from "@org/family-scrobble"
+import { Locks, type LocksService, makeLocalLocks } from "@org/core"
 import { Duration, Effect, Fiber, Layer, Schedule } from "effect"
 import { PgStoreConfig } from "./PgStoreConfig.js"
 

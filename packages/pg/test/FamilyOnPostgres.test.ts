@@ -5,6 +5,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
+import { SecureRandomSeeded } from "@org/core/testing"
 import {
   completeAuthorization,
   createFamilyGroup,
@@ -14,7 +15,7 @@ import {
   processDueRetries,
   traktHttpFailure
 } from "@org/family-scrobble"
-import { SecureRandomSeeded, TestTrakt, TestTraktLayer } from "@org/family-scrobble/testing"
+import { TestTrakt, TestTraktLayer } from "@org/family-scrobble/testing"
 import { Duration, Effect, Fiber, Layer, TestClock } from "effect"
 import { FamilyScrobblePg } from "../src/FamilyScrobblePg.js"
 import { databases, dropSchema, freshSchema, testCipher } from "./harness.js"

@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
+import { SecureRandom } from "@org/core"
 import {
   FamilyGroupId,
   type GroupMemberId,
@@ -13,8 +14,7 @@ import {
   NotificationId,
   type NotificationKind,
   Notifications,
-  raiseNotification,
-  SecureRandom
+  raiseNotification
 } from "@org/family-scrobble"
 import { Effect, Option } from "effect"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"

@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from "@effect/vitest"
+import { SecureRandomSeeded } from "@org/core/testing"
 import {
   completeAuthorization,
   createFamilyGroup,
@@ -14,7 +15,7 @@ import {
   type PlexPlaybackEvent,
   processDueRetries
 } from "@org/family-scrobble"
-import { FamilyScrobbleInMemory, SecureRandomSeeded } from "@org/family-scrobble/testing"
+import { FamilyScrobbleInMemory } from "@org/family-scrobble/testing"
 import { Effect, Layer, Logger, Option, Redacted, Ref } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { TraktApiLive } from "../src/index.js"

@@ -3,7 +3,7 @@
  *
  * The core never reads randomness itself. Production provides a layer backed by
  * the platform's CSPRNG (`@org/crypto`); tests use a seeded, deterministic one
- * (`@org/family-scrobble/testing`).
+ * (`@org/core/testing`).
  */
 import { Context, Effect, Encoding } from "effect"
 
@@ -12,7 +12,7 @@ export interface SecureRandomService {
   readonly bytes: (size: number) => Effect.Effect<Uint8Array>
 }
 
-export class SecureRandom extends Context.Tag("@org/family-scrobble/SecureRandom")<
+export class SecureRandom extends Context.Tag("@org/core/SecureRandom")<
   SecureRandom,
   SecureRandomService
 >() {}

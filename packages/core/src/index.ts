@@ -1,0 +1,9 @@
+/**
+ * `@org/core`: the ports several domains share. Secure randomness for ids and
+ * tokens, and keyed locks; their in-memory implementations are in
+ * `@org/core/testing`, their Node and Postgres ones in `@org/crypto` and `@org/pg`.
+ *
+ * @packageDocumentation
+ */
+export * from "./Locks.js"
+export * from "./SecureRandom.js"

@@ -1,0 +1,6 @@
+/**
+ * `@org/core/testing`: deterministic implementations of the shared ports for tests.
+ *
+ * @packageDocumentation
+ */
+export * from "./testing/SecureRandomSeeded.js"

@@ -41,7 +41,8 @@ import {
   type WebhookReport
 } from "@org/family-scrobble"
 import { FamilyScrobbleInMemory } from "@org/family-scrobble/testing"
-import { FamilyScrobblePg, makeTokenCipher, PgDatabase, parseTokenKeys } from "@org/pg"
+import { makeTokenCipher, PgDatabase, parseTokenKeys } from "@org/pg"
+import { FamilyScrobblePg } from "@org/pg/family-scrobble"
 import { decodeWebhook, decodeWebhookEither } from "@org/plex"
 import { encodeMultipartWebhook, moviePlayNewAgent, sampleThumb } from "@org/plex/testing"
 import { itemForms, resolveTraktConfig, scrobbleBody, TraktApiLive, type TraktConfig } from "@org/trakt"

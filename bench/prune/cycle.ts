@@ -16,7 +16,8 @@ import { Session } from "node:inspector/promises"
 import { SqlClient } from "@effect/sql"
 import { PruneNotify } from "@org/notify"
 import { startSmtpSink } from "@org/notify/testing"
-import { PgDatabase, PrunePg } from "@org/pg"
+import { PgDatabase } from "@org/pg"
+import { PrunePg } from "@org/pg/prune"
 import { makeTautulliClient, PrunePlexAccount, PruneTautulli } from "@org/plex"
 import {
   type FakePlexTv,
@@ -406,7 +407,7 @@ export const runCycle = async (options: CycleOptions): Promise<CycleResult> => {
   const url = options.databaseUrl ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_BENCH_DATABASE_URL
   const schema = options.store === "postgres" ? `bench_prune_${randomBytes(6).toString("hex")}` : undefined
   const database = options.store === "postgres" ? PgDatabase.layerUrl(url) : PgDatabase.layerEmbedded()
-  const table = `${schema ?? "family_scrobble"}.prune_users`
+  const table = `${schema ?? "prune"}.prune_users`
 
   let lines = 0
   const logger = Logger.replace(

@@ -19,7 +19,8 @@ import { cpus, totalmem } from "node:os"
 import { performance } from "node:perf_hooks"
 import { SqlClient } from "@effect/sql"
 import { RetryQueue } from "@org/family-scrobble"
-import { PgDatabase, PgRetryQueue, PgStoreConfig, runMigrations } from "@org/pg"
+import { PgDatabase, PgStoreConfig, runMigrations } from "@org/pg"
+import { familyScrobbleMigrations, PgRetryQueue } from "@org/pg/family-scrobble"
 import { DateTime, Effect, Layer, ManagedRuntime } from "effect"
 import { Logger as GraphileLogger, makeWorkerUtils, run as runGraphile } from "graphile-worker"
 import pg from "pg"
@@ -103,7 +104,7 @@ const oursSeed = (n: number) =>
 const oursSetup = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const s = (table: string) => sql(`${OURS_SCHEMA}.${table}`)
-  yield* runMigrations({ schema: OURS_SCHEMA })
+  yield* runMigrations(familyScrobbleMigrations({ schema: OURS_SCHEMA }))
   yield* sql`
     INSERT INTO ${s("family_groups")} (id, plex_username, created_at)
     SELECT gen_random_uuid(), 'plex-' || g, now() FROM generate_series(1, 200) g`

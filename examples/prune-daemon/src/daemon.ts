@@ -3,7 +3,8 @@
  */
 import { mkdir } from "node:fs/promises"
 import { PruneNotify } from "@org/notify"
-import { PgDatabase, PrunePg } from "@org/pg"
+import { PgDatabase } from "@org/pg"
+import { PrunePg } from "@org/pg/prune"
 import { defaultClientIdentifier, PrunePlexAccount, PruneTautulli } from "@org/plex"
 import {
   makePolicy,

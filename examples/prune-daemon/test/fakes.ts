@@ -14,7 +14,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { type DiscordSink, type SmtpSink, startDiscordSink, startSmtpSink } from "@org/notify/testing"
-import { PgDatabase, PrunePg } from "@org/pg"
+import { PgDatabase } from "@org/pg"
+import { PrunePg } from "@org/pg/prune"
 import {
   type FakePlexServer,
   type FakePlexTv,

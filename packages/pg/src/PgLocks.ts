@@ -90,6 +90,21 @@ export const makePgLocks = (options: PgLocksOptions = {}) =>
     return service
   })
 
+/**
+ * The migration step that creates the lock table (`<schema>.locks`): a domain
+ * that uses `PgLocks` puts it in its own migrations.
+ */
+export const createLocksTable = (schema: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE ${sql(`${schema}.locks`)} (
+        key text PRIMARY KEY,
+        owner uuid NOT NULL,
+        locked_until timestamptz NOT NULL
+      )`
+  })
+
 export const PgLocks = {
   layer: (options: PgLocksOptions = {}): Layer.Layer<Locks, never, SqlClient.SqlClient | PgStoreConfig> =>
     Layer.effect(Locks, makePgLocks(options))

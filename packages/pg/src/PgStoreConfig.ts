@@ -1,19 +1,18 @@
 /**
- * Where the stores live: the Postgres schema of every table.
+ * Where a domain's stores live: the Postgres schema of its tables. Each domain's
+ * layer provides its own (`FamilyScrobblePg.layer`, `PrunePg.layer`), so two
+ * domains in one app each read their own schema.
  */
 import { Context, Layer } from "effect"
-import { isSchemaName } from "./Migrations.js"
+import { checkSchemaName } from "./Migrations.js"
 
 export interface PgStoreSettings {
-  /** The Postgres schema of every table. Default `family_scrobble`. */
+  /** The Postgres schema of the domain's tables. */
   readonly schema: string
 }
 
 export class PgStoreConfig extends Context.Tag("@org/pg/PgStoreConfig")<PgStoreConfig, PgStoreSettings>() {
-  static readonly layer = (settings: Partial<PgStoreSettings> = {}): Layer.Layer<PgStoreConfig> => {
-    const schema = settings.schema ?? "family_scrobble"
-    if (!isSchemaName(schema))
-      throw new Error(`invalid schema name "${schema}": lower-case letters, digits and _, at most 63`)
-    return Layer.succeed(PgStoreConfig, { schema })
-  }
+  /** A schema for the stores; throws on a name the SDK does not accept. */
+  static readonly layer = (settings: PgStoreSettings): Layer.Layer<PgStoreConfig> =>
+    Layer.succeed(PgStoreConfig, { schema: checkSchemaName(settings.schema) })
 }

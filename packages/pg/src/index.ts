@@ -1,25 +1,16 @@
 /**
- * `@org/pg`: PostgreSQL for the SDK. Migrations, the family-scrobble stores on
- * `@effect/sql-pg`, OAuth tokens encrypted at rest, and embedded PGlite as the
- * default database.
+ * `@org/pg`: PostgreSQL for the SDK, the root every domain shares: the database
+ * layer (a server at a URL, or embedded PGlite by default), the migrator that
+ * takes the migrations of the domains an app uses, lease-row locks across
+ * processes, the token cipher and the store config.
  *
- * Every store port of @org/family-scrobble, cross-process group locks and
- * `FamilyScrobblePg.layer`, which provides them all; the prune engine's store
- * (`PgPruneStore`, `PrunePg.layer`).
+ * The stores of each domain are subpaths, each with its own Postgres schema:
+ * `@org/pg/family-scrobble` and `@org/pg/prune`.
  *
  * @packageDocumentation
  */
-export * from "./FamilyScrobblePg.js"
 export * from "./Migrations.js"
 export * from "./PgDatabase.js"
-export * from "./PgGroupStore.js"
 export * from "./PgLocks.js"
-export * from "./PgNotifications.js"
-export * from "./PgOAuthStates.js"
-export * from "./PgPruneStore.js"
-export * from "./PgRetryQueue.js"
 export * from "./PgStoreConfig.js"
-export * from "./PgTelemetry.js"
-export * from "./PgWebhookInbox.js"
-export * from "./PrunePg.js"
 export * from "./TokenCipher.js"

@@ -17,7 +17,7 @@ import {
 } from "@org/family-scrobble"
 import { TestTrakt, TestTraktLayer } from "@org/family-scrobble/testing"
 import { Duration, Effect, Fiber, Layer, TestClock } from "effect"
-import { FamilyScrobblePg } from "../src/FamilyScrobblePg.js"
+import { FamilyScrobblePg } from "../src/family-scrobble/FamilyScrobblePg.js"
 import { databases, dropSchema, freshSchema, testCipher } from "./harness.js"
 
 const play = {

@@ -16,7 +16,7 @@ import {
 } from "@org/prune"
 import { Effect, Exit, Option } from "effect"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
-import { PrunePg } from "../src/PrunePg.js"
+import { PrunePg } from "../src/prune/PrunePg.js"
 import { at } from "./fixtures.js"
 import { dropSchema, freshSchema, pruneStoreTargets } from "./harness.js"
 

@@ -23,7 +23,8 @@ import {
   TraktUsername
 } from "@org/family-scrobble"
 import { DateTime, Effect, Layer, Option, Redacted, Schedule } from "effect"
-import { FamilyScrobblePg } from "../src/FamilyScrobblePg.js"
+import { FamilyScrobblePg } from "../src/family-scrobble/FamilyScrobblePg.js"
+import { familyScrobbleMigrations } from "../src/family-scrobble/Migrations.js"
 import { runMigrations } from "../src/Migrations.js"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
 import { makeTokenCipher, parseTokenKeys } from "../src/TokenCipher.js"
@@ -163,7 +164,7 @@ if (server !== undefined) {
           const crashSchema = `${schema}_crash`
           yield* Effect.provide(
             Effect.gen(function* () {
-              yield* runMigrations({ schema: crashSchema })
+              yield* runMigrations(familyScrobbleMigrations({ schema: crashSchema }))
               yield* seed(crashSchema, 10, 2, 10)
             }),
             FamilyScrobblePg.stores({ cipher }).pipe(
@@ -202,7 +203,7 @@ if (server !== undefined) {
       () =>
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
-          yield* runMigrations({ schema })
+          yield* runMigrations(familyScrobbleMigrations({ schema }))
           yield* seed(schema, 200, 5, 10)
           const options = { deliveryMs: 0, leaseMs: 60_000, batch: 100, lockLeaseMs: 30_000 }
           const workers = ["w1", "w2", "w3", "w4"].map((name) => startWorker(schema, name, options))

@@ -27,11 +27,13 @@ import {
 import type { PruneStore } from "@org/prune"
 import { PruneStoreInMemory } from "@org/prune/testing"
 import { Effect, Layer, Redacted } from "effect"
-import { FamilyScrobblePg } from "../src/FamilyScrobblePg.js"
-import { runMigrations } from "../src/Migrations.js"
+import { FamilyScrobblePg } from "../src/family-scrobble/FamilyScrobblePg.js"
+import { familyScrobbleMigrations } from "../src/family-scrobble/Migrations.js"
+import { type DomainMigrations, runMigrations } from "../src/Migrations.js"
 import { PgDatabase } from "../src/PgDatabase.js"
-import { PgPruneStore } from "../src/PgPruneStore.js"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
+import { pruneMigrations } from "../src/prune/Migrations.js"
+import { PgPruneStore } from "../src/prune/PgPruneStore.js"
 import { makeTokenCipher } from "../src/TokenCipher.js"
 
 /** `TEST_DATABASE_URL=none` runs as a machine without a server would. */
@@ -78,10 +80,10 @@ export interface StoreTarget {
 }
 
 /** A throwaway schema, migrated on start and dropped at the end. */
-const migratedSchema = (schema: string) =>
+const migratedSchema = (migrations: DomainMigrations) =>
   Layer.scopedDiscard(
-    Effect.acquireRelease(runMigrations({ schema }).pipe(Effect.orDie), () =>
-      Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP SCHEMA ${sql(schema)} CASCADE`).pipe(
+    Effect.acquireRelease(runMigrations(migrations).pipe(Effect.orDie), () =>
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP SCHEMA ${sql(migrations.schema)} CASCADE`).pipe(
         Effect.ignore
       )
     )
@@ -95,7 +97,7 @@ const pgTarget = (name: string, database: Layer.Layer<SqlClient.SqlClient, unkno
     name,
     postgres: true,
     layer: Layer.mergeAll(stores, config).pipe(
-      Layer.provideMerge(migratedSchema(schema)),
+      Layer.provideMerge(migratedSchema(familyScrobbleMigrations({ schema }))),
       Layer.provideMerge(Layer.orDie(database))
     )
   }
@@ -116,7 +118,7 @@ export const storeTargets = (): ReadonlyArray<StoreTarget> => [
       RetryQueueInMemory,
       WebhookInboxInMemory,
       noDatabase,
-      PgStoreConfig.layer()
+      PgStoreConfig.layer({ schema: "unused" })
     )
   },
   ...(serverAvailable ? [pgTarget("postgres server", PgDatabase.layerUrl(testDatabaseUrl))] : []),
@@ -141,7 +143,7 @@ const pgPruneStore = Layer.unwrapEffect(
     const schema = freshSchema()
     return PgPruneStore.layer.pipe(
       Layer.provideMerge(PgStoreConfig.layer({ schema })),
-      Layer.provide(migratedSchema(schema))
+      Layer.provide(migratedSchema(pruneMigrations({ schema })))
     )
   })
 )
@@ -152,7 +154,7 @@ export const pruneStoreTargets = (): ReadonlyArray<PruneStoreTarget> => [
     name: "in memory",
     postgres: false,
     layer: noDatabase,
-    fresh: Layer.merge(PruneStoreInMemory, PgStoreConfig.layer())
+    fresh: Layer.merge(PruneStoreInMemory, PgStoreConfig.layer({ schema: "unused" }))
   },
   ...databases().map((database) => ({ ...database, postgres: true, fresh: pgPruneStore }))
 ]

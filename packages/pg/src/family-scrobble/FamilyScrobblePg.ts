@@ -6,16 +6,17 @@
 import { Locks } from "@org/core"
 import { MemberPacer, PlaybackSessionsInMemory } from "@org/family-scrobble"
 import { Layer } from "effect"
-import { runMigrations } from "./Migrations.js"
+import { runMigrations } from "../Migrations.js"
+import { PgLocks, type PgLocksOptions } from "../PgLocks.js"
+import { PgStoreConfig } from "../PgStoreConfig.js"
+import type { TokenCipher } from "../TokenCipher.js"
+import { familyScrobbleMigrations } from "./Migrations.js"
 import { PgGroupStore } from "./PgGroupStore.js"
-import { PgLocks, type PgLocksOptions } from "./PgLocks.js"
 import { PgNotifications } from "./PgNotifications.js"
 import { PgOAuthStates } from "./PgOAuthStates.js"
 import { PgRetryQueue } from "./PgRetryQueue.js"
-import { PgStoreConfig } from "./PgStoreConfig.js"
 import { PgTelemetry } from "./PgTelemetry.js"
 import { PgWebhookInbox } from "./PgWebhookInbox.js"
-import type { TokenCipher } from "./TokenCipher.js"
 
 export interface FamilyScrobblePgOptions {
   /** Encrypts OAuth tokens at rest (`makeTokenCipher(parseTokenKeys(...))`). */
@@ -53,11 +54,11 @@ export const FamilyScrobblePg = {
    * `PgDatabase.layerEmbedded`).
    */
   layer: (options: FamilyScrobblePgOptions) => {
-    const config = PgStoreConfig.layer(options.schema === undefined ? {} : { schema: options.schema })
-    const migrated =
-      options.migrate === false
-        ? Layer.empty
-        : Layer.effectDiscard(runMigrations(options.schema === undefined ? {} : { schema: options.schema }))
+    const migrations = familyScrobbleMigrations(
+      options.schema === undefined ? {} : { schema: options.schema }
+    )
+    const config = PgStoreConfig.layer({ schema: migrations.schema })
+    const migrated = options.migrate === false ? Layer.empty : Layer.effectDiscard(runMigrations(migrations))
     const locks = options.locks === "process" ? Locks.layerLocal : PgLocks.layer(options.lockOptions ?? {})
     return Layer.mergeAll(
       stores({ cipher: options.cipher }),

@@ -23,8 +23,8 @@ import {
   TraktTokens
 } from "@org/family-scrobble"
 import { DateTime, Effect, Layer, Option, Redacted } from "effect"
-import { PgStoreConfig } from "./PgStoreConfig.js"
-import { refreshTokenHash, type TokenCipher } from "./TokenCipher.js"
+import { PgStoreConfig } from "../PgStoreConfig.js"
+import { refreshTokenHash, type TokenCipher } from "../TokenCipher.js"
 
 /** The constraint a unique violation broke, if that is what `error` is. */
 export const uniqueViolation = (error: SqlError.SqlError): string | undefined => {

@@ -18,7 +18,7 @@ import {
   type WebhookInboxService
 } from "@org/family-scrobble"
 import { Cause, Chunk, DateTime, Deferred, Effect, Layer, Queue } from "effect"
-import { PgStoreConfig } from "./PgStoreConfig.js"
+import { PgStoreConfig } from "../PgStoreConfig.js"
 
 interface InboxRow {
   readonly id: string

@@ -28,7 +28,7 @@ import {
   toProgress
 } from "@org/family-scrobble"
 import { DateTime, Effect, Layer, Schema } from "effect"
-import { PgStoreConfig } from "./PgStoreConfig.js"
+import { PgStoreConfig } from "../PgStoreConfig.js"
 
 interface ItemRow {
   readonly id: string

@@ -19,7 +19,7 @@ import {
   type OAuthStatesService
 } from "@org/family-scrobble"
 import { DateTime, Effect, Layer } from "effect"
-import { PgStoreConfig } from "./PgStoreConfig.js"
+import { PgStoreConfig } from "../PgStoreConfig.js"
 
 interface StateRow {
   readonly state: string

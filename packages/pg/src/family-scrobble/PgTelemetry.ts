@@ -6,7 +6,7 @@
 import { SqlClient } from "@effect/sql"
 import { Telemetry, type TelemetryService } from "@org/family-scrobble"
 import { DateTime, Effect, Layer, Option } from "effect"
-import { PgStoreConfig } from "./PgStoreConfig.js"
+import { PgStoreConfig } from "../PgStoreConfig.js"
 
 export const makePgTelemetry = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient

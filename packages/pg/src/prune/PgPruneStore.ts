@@ -27,7 +27,7 @@ import {
   type WelcomeState
 } from "@org/prune"
 import { DateTime, Effect, Layer, Option, Schema } from "effect"
-import { PgStoreConfig } from "./PgStoreConfig.js"
+import { PgStoreConfig } from "../PgStoreConfig.js"
 
 // Annotated with the domain's unions: the compiler keeps them in step both ways.
 const Kind: Schema.Schema<PlexUserKind> = Schema.Literal("friend", "home", "managed")
@@ -369,7 +369,7 @@ export const makePgPruneStore = Effect.gen(function* () {
 export const PgPruneStore = {
   /**
    * `PruneStore` over the `SqlClient`, in the schema of `PgStoreConfig`; the
-   * tables come from the `0006_prune` migration (`runMigrations`).
+   * tables come from `pruneMigrations` (`runMigrations(pruneMigrations())`).
    */
   layer: Layer.effect(PruneStore, makePgPruneStore)
 }

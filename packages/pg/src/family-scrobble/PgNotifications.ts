@@ -21,7 +21,7 @@ import {
   type NotificationsService
 } from "@org/family-scrobble"
 import { DateTime, Effect, Layer, Option } from "effect"
-import { PgStoreConfig } from "./PgStoreConfig.js"
+import { PgStoreConfig } from "../PgStoreConfig.js"
 
 interface NotificationRow {
   readonly id: string

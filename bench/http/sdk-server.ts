@@ -13,7 +13,7 @@ import { writeFile } from "node:fs/promises"
 import { createServer } from "node:http"
 import { Session } from "node:inspector/promises"
 import type { AddressInfo } from "node:net"
-import { createFamilyScrobble } from "@org/http"
+import { createFamilyScrobble } from "@org/server"
 import express from "express"
 import { onDriverGone, sendToDriver } from "./child.js"
 

@@ -1,6 +1,6 @@
 /**
  * An Express 5 app with family scrobbling mounted through the Promise facade
- * `createFamilyScrobble` of `@org/http`. The part to copy into your own app is
+ * `createFamilyScrobble` of `@org/server`. The part to copy into your own app is
  * in `startServer`, between "the facade" and "your own routes".
  */
 import { randomBytes } from "node:crypto"
@@ -8,7 +8,7 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { dirname, resolve } from "node:path"
-import { createFamilyScrobble } from "@org/http"
+import { createFamilyScrobble } from "@org/server"
 import { startTraktSandbox, type TraktSandbox } from "@org/trakt/sandbox"
 import { Data, Duration, Either, Redacted } from "effect"
 import express from "express"

@@ -1,7 +1,9 @@
 /**
- * The errors of the HTTP API. Each is JSON `{ _tag, message }` with its status;
- * `message` says what to fix. Domain errors are mapped onto them by
- * `toHttpError`, so the wire format does not change when the domain grows.
+ * The errors every API of the SDK shares. Each is JSON `{ _tag, message }` and
+ * carries its status (`HttpApiSchema` annotations), so an endpoint that declares
+ * it answers with that status and the OpenAPI document says so: no central
+ * switch. A domain declares its own (`NotFound` with the resources it knows, …)
+ * the same way, in its folder.
  */
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
@@ -20,7 +22,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
   { message: Schema.String },
   HttpApiSchema.annotations({
     status: 401,
-    description: "The `Authorization: Bearer <admin token>` header is missing or wrong."
+    description: "The `Authorization: Bearer <token>` header is missing or wrong."
   })
 ) {}
 
@@ -29,30 +31,8 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()(
   { message: Schema.String },
   HttpApiSchema.annotations({
     status: 403,
-    description: "The admin API is closed: the server has no admin token configured."
+    description: "The endpoint is closed: the server has no token configured for it."
   })
-) {}
-
-export class NotFound extends Schema.TaggedError<NotFound>()(
-  "NotFound",
-  { message: Schema.String, resource: Schema.Literal("group", "member", "notification") },
-  HttpApiSchema.annotations({ status: 404, description: "No such group, member or notification." })
-) {}
-
-export class Conflict extends Schema.TaggedError<Conflict>()(
-  "Conflict",
-  {
-    message: Schema.String,
-    reason: Schema.Literal(
-      "PlexUsernameTaken",
-      "DuplicateMemberLabel",
-      "MemberLimitReached",
-      "LastMemberRemoval",
-      "DuplicateTraktAccount",
-      "AlreadyAuthorized"
-    )
-  },
-  HttpApiSchema.annotations({ status: 409, description: "The change conflicts with the group as it is." })
 ) {}
 
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
@@ -66,7 +46,7 @@ export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaTyp
   { message: Schema.String },
   HttpApiSchema.annotations({
     status: 415,
-    description: "The webhook body is not multipart/form-data (or JSON / form-encoded from a relay)."
+    description: "The body's content type is not one this endpoint reads; `message` lists those it does."
   })
 ) {}
 

@@ -1,19 +1,16 @@
 /**
- * `@org/http`: the family-scrobble HTTP API, declared once with
- * `@effect/platform` `HttpApi` and served three ways (Node server, web-standard
- * handler, Express middleware), with its OpenAPI document, docs page,
- * onboarding wizard and admin panel.
+ * `@org/http`: the serving kit every API of the SDK shares. Node's server, a
+ * web-standard handler and an Express bridge from one `HttpApp` (`serveNode`,
+ * `makeHandlers`), the security headers and error answers of every response,
+ * bearer tokens compared in constant time, body limits checked while reading,
+ * and the errors that carry their status.
+ *
+ * Each domain's API is a subpath: `@org/http/family-scrobble`.
  *
  * @packageDocumentation
  */
-export * from "./AdminAuthLive.js"
-export * from "./Api.js"
-export * from "./createFamilyScrobble.js"
-export * from "./FamilyScrobbleHttp.js"
-export * from "./GroupCache.js"
-export * from "./Handlers.js"
-export * from "./HttpConfig.js"
+export * from "./BearerAuth.js"
+export * from "./BodyLimit.js"
 export * from "./HttpErrors.js"
-export * from "./Routes.js"
-export * from "./Views.js"
-export * from "./WebhookDispatcher.js"
+export * from "./SecurityHeaders.js"
+export * from "./Serving.js"

@@ -12,7 +12,7 @@ import { encodeMultipartWebhook, samplePayloads } from "@org/plex/testing"
 import { Effect, Layer } from "effect"
 import express, { type NextFunction, type Request, type Response } from "express"
 import { afterAll, beforeAll } from "vitest"
-import { FamilyScrobbleHttp } from "../src/index.js"
+import { FamilyScrobbleHttp } from "../src/family-scrobble/index.js"
 import {
   createGroup,
   expectError,

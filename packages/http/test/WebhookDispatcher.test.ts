@@ -8,7 +8,7 @@ import {
 import { FamilyScrobbleTest, TestTrakt } from "@org/family-scrobble/testing"
 import { Effect, Layer } from "effect"
 import { expect, it } from "vitest"
-import { WebhookDispatcher } from "../src/index.js"
+import { WebhookDispatcher } from "../src/family-scrobble/index.js"
 
 const movie = {
   type: "movie",

@@ -9,7 +9,11 @@ import { FamilyScrobbleTest, TelemetryLog, TestTrakt } from "@org/family-scrobbl
 import type { EncodedWebhook } from "@org/plex/testing"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { expect } from "vitest"
-import { type FamilyScrobbleHandlers, type FamilyScrobbleHttpOptions, makeHandlers } from "../src/index.js"
+import {
+  type FamilyScrobbleHandlers,
+  type FamilyScrobbleHttpOptions,
+  makeHandlers
+} from "../src/family-scrobble/index.js"
 
 export const PUBLIC_URL = "https://family.example.test"
 export const ADMIN_TOKEN = "admin-token-0123456789abcdef"

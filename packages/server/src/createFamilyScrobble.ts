@@ -1,24 +1,20 @@
 /**
  * `createFamilyScrobble(options)`: family scrobbling for people who do not use
  * Effect. A thin Promise wrapper over the same layers an Effect user composes:
- * `FamilyScrobblePg` on Postgres or embedded PGlite, `TraktApiLive`,
- * `FamilyScrobbleHttp` and `FamilyScrobbleWorkers`.
+ * `FamilyScrobblePg` on Postgres or embedded PGlite (`@org/pg/family-scrobble`),
+ * `TraktApiLive` (`@org/trakt`), `FamilyScrobbleHttp` (`@org/http/family-scrobble`)
+ * and `FamilyScrobbleWorkers` (`@org/scheduler`).
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { SecureRandomNode } from "@org/crypto"
 import { FamilyScrobbleConfig, type FamilySettingsInput } from "@org/family-scrobble"
+import type { ExpressMiddleware, NodeHandler } from "@org/http"
+import { type FamilyScrobbleHandlers, makeHandlers, toExpressMiddleware } from "@org/http/family-scrobble"
 import { makeTokenCipher, PgDatabase, parseTokenKeys, type TokenKeys } from "@org/pg"
 import { FamilyScrobblePg } from "@org/pg/family-scrobble"
 import { FamilyScrobbleWorkers, type FamilyScrobbleWorkersOptions } from "@org/scheduler"
 import { TraktApiLive, type TraktConfig } from "@org/trakt"
 import { Effect, Exit, Layer, Logger, LogLevel, Redacted, Scope } from "effect"
-import {
-  type ExpressMiddleware,
-  type FamilyScrobbleHandlers,
-  makeHandlers,
-  type NodeHandler,
-  toExpressMiddleware
-} from "./FamilyScrobbleHttp.js"
 
 export interface CreateFamilyScrobbleOptions {
   /**

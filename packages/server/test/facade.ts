@@ -12,7 +12,6 @@ import { encodeMultipartWebhook, samplePayloads } from "@org/plex/testing"
 import type { TraktSandbox } from "@org/trakt/sandbox"
 import { Effect, Layer } from "effect"
 import { expect, vi } from "vitest"
-import type { CreateFamilyScrobbleOptions, FamilyScrobble } from "../src/index.js"
 import {
   ADMIN_TOKEN,
   expectSecurityHeaders,
@@ -21,7 +20,8 @@ import {
   postWebhook,
   stateOf,
   waitFor
-} from "./helpers.js"
+} from "../../http/test/helpers.js"
+import type { CreateFamilyScrobbleOptions, FamilyScrobble } from "../src/index.js"
 
 /** Everything the process logged while capturing, one entry per call. */
 export interface LogCapture {

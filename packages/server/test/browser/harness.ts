@@ -31,7 +31,7 @@ export const ADMIN_TOKEN = "browser-admin-token-5f0c2a9e71"
 export const launchChromium = async (): Promise<Browser> => {
   if (!existsSync(chromiumPath)) {
     throw new Error(
-      `Chromium is not installed at ${chromiumPath}, and the browser tests of @org/http need it. ` +
+      `Chromium is not installed at ${chromiumPath}, and the browser tests of @org/server need it. ` +
         "Install Debian's package (`apt-get install -y chromium`; .ci/run does so before the tests) " +
         "or set CHROMIUM_PATH to a chromium binary."
     )

@@ -10,6 +10,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { startTraktSandbox, type TraktSandbox } from "@org/trakt/sandbox"
 import { afterAll, beforeAll } from "vitest"
+import { ADMIN_TOKEN, freshPlexUser } from "../../http/test/helpers.js"
 import { createFamilyScrobble, type FamilyScrobble } from "../src/index.js"
 import {
   captureLogs,
@@ -25,7 +26,6 @@ import {
   recording,
   storedTokens
 } from "./facade.js"
-import { ADMIN_TOKEN, freshPlexUser } from "./helpers.js"
 
 const names = (prefix: string) => [`${prefix}-mum-${process.pid}`, `${prefix}-dad-${process.pid}`]
 

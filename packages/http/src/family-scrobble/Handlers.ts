@@ -2,7 +2,7 @@
  * The API's handlers: decode at the edge, run the domain program, map its
  * typed errors onto HTTP errors that say what to fix.
  */
-import { HttpApiBuilder, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import {
   acceptGroupWebhook,
   addGroupMember,
@@ -25,17 +25,12 @@ import {
 } from "@org/family-scrobble"
 import { decodeWebhookEither } from "@org/plex"
 import { DateTime, Effect, Either, Option, type Schema } from "effect"
+import { readBodyWithin } from "../BodyLimit.js"
+import { BadRequest, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType } from "../HttpErrors.js"
 import { FamilyScrobbleApi } from "./Api.js"
+import { Conflict, NotFound } from "./Errors.js"
 import { GroupCache } from "./GroupCache.js"
 import { FamilyHttpConfig, webhookUrlOf } from "./HttpConfig.js"
-import {
-  BadRequest,
-  Conflict,
-  NotFound,
-  PayloadTooLarge,
-  ServiceUnavailable,
-  UnsupportedMediaType
-} from "./HttpErrors.js"
 import { authorizeResultPage } from "./pages/index.js"
 import {
   groupDetailsView,
@@ -89,31 +84,6 @@ const httpErrors = <A, E extends DomainError, R>(
 ): Effect.Effect<A, HttpErrorOf<E>, R> =>
   Effect.mapError(effect, (error) => toHttpError(error) as HttpErrorOf<E>)
 
-/**
- * Read a body up to `limit` bytes. A declared length over the limit is refused
- * before reading; on Node the read stops at the limit (`MaxBodySize`); the
- * decoder checks the size again whatever the server.
- */
-const readBody = (limit: number) =>
-  Effect.gen(function* () {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const declared = Number(request.headers["content-length"] ?? Number.NaN)
-    // Built only when needed: an error captures a stack trace.
-    const tooLarge = () =>
-      new PayloadTooLarge({ message: `The webhook body is larger than ${limit} bytes.`, limit })
-    if (Number.isFinite(declared) && declared > limit) return yield* tooLarge()
-    const buffer = yield* HttpIncomingMessage.withMaxBodySize(request.arrayBuffer, Option.some(limit)).pipe(
-      Effect.mapError((error) =>
-        error.reason === "Decode" &&
-        error.cause instanceof Error &&
-        /max|limit|large/i.test(error.cause.message)
-          ? tooLarge()
-          : new BadRequest({ message: "The request body could not be read." })
-      )
-    )
-    return { body: new Uint8Array(buffer), contentType: request.headers["content-type"] }
-  })
-
 const WebhookLive = HttpApiBuilder.group(FamilyScrobbleApi, "webhook", (handlers) =>
   Effect.gen(function* () {
     const groups = yield* GroupCache
@@ -121,7 +91,7 @@ const WebhookLive = HttpApiBuilder.group(FamilyScrobbleApi, "webhook", (handlers
       Effect.gen(function* () {
         const settings = yield* FamilyHttpConfig
         const dispatcher = yield* WebhookDispatcher
-        const { body, contentType } = yield* readBody(settings.maxWebhookBytes)
+        const { body, contentType } = yield* readBodyWithin(settings.maxWebhookBytes, "webhook body")
         const decoded = decodeWebhookEither(body, contentType, { maxBodyBytes: settings.maxWebhookBytes })
         if (Either.isLeft(decoded)) {
           const error = decoded.left

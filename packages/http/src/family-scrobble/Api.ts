@@ -19,14 +19,13 @@ import {
 import { Schema } from "effect"
 import {
   BadRequest,
-  Conflict,
   Forbidden,
-  NotFound,
   PayloadTooLarge,
   ServiceUnavailable,
   Unauthorized,
   UnsupportedMediaType
-} from "./HttpErrors.js"
+} from "../HttpErrors.js"
+import { Conflict, NotFound } from "./Errors.js"
 
 const IsoDate = Schema.String.annotations({
   description: "An ISO 8601 instant",

@@ -3,11 +3,23 @@
  * the Node server (`serve`), a web-standard handler and a Node / Express
  * handler (`makeHandlers`).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { type HttpApi, HttpApiBuilder, HttpApp, type HttpRouter, HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import {
+  type HttpApi,
+  HttpApiBuilder,
+  type HttpApp,
+  type HttpRouter,
+  type HttpServer
+} from "@effect/platform"
 import type { OAuthStates, Telemetry } from "@org/family-scrobble"
-import { type Duration, Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
+import { type Duration, Effect, Layer, type LogLevel } from "effect"
+import {
+  type ExpressMiddleware,
+  expressMiddleware,
+  type Handlers,
+  makeHandlers as makeServedHandlers,
+  type NodeHandler,
+  serveNode
+} from "../Serving.js"
 import { AdminAuthLive } from "./AdminAuthLive.js"
 import { FamilyScrobbleApi } from "./Api.js"
 import { GroupCache } from "./GroupCache.js"
@@ -60,6 +72,10 @@ export const familyScrobbleApp: Effect.Effect<
   HttpApi.Api | HttpApiBuilder.Router | HttpApiBuilder.Middleware
 > = Effect.map(HttpApiBuilder.httpApp, (app) => securityHeaders(app))
 
+/** The surface with what serving it needs, over the domain's services. */
+const served = (options: FamilyScrobbleHttpOptions) =>
+  Layer.merge(layer(options), HttpApiBuilder.Middleware.layer)
+
 /**
  * Serve on Node's HTTP server at `port` (0: any free port) and `host` (default
  * all interfaces). Stops with its scope, after broadcasts under way finish.
@@ -69,40 +85,14 @@ const serve = (
 ): Layer.Layer<HttpServer.HttpServer, unknown, FamilyScrobbleServices> =>
   // The headers are applied to the app: as `HttpServer.serve`'s middleware they
   // would run after the response was written, and never reach the client.
-  Layer.unwrapEffect(Effect.map(familyScrobbleApp, (app) => HttpServer.serve(app))).pipe(
-    Layer.provide(layer(options)),
-    HttpServer.withLogAddress,
-    Layer.provideMerge(
-      NodeHttpServer.layer(createServer, {
-        port: options.port,
-        ...(options.host === undefined ? {} : { host: options.host })
-      })
-    ),
-    Layer.provide(HttpApiBuilder.Middleware.layer)
-  )
+  serveNode(familyScrobbleApp, served(options), options)
 
 export const FamilyScrobbleHttp = { layer, serve }
 
-/** A Node request handler: `http.createServer(handler)` or Express. */
-export type NodeHandler = (request: IncomingMessage, response: ServerResponse) => void
+export type { ExpressMiddleware, NodeHandler }
 
-/** Express-compatible middleware: handles the SDK's paths, passes the rest to `next`. */
-export type ExpressMiddleware = (
-  request: IncomingMessage & { readonly body?: unknown },
-  response: ServerResponse,
-  next: (error?: unknown) => void
-) => void
-
-export interface FamilyScrobbleHandlers {
-  /** Web-standard: `(Request) => Promise<Response>` (Deno, Bun, Hono, workers, tests). */
-  readonly handler: (request: Request) => Promise<Response>
-  /** Node's `(req, res)`: for `http.createServer`. */
-  readonly nodeHandler: NodeHandler
-  /** Mount with `app.use(router)` in Express 4 or 5, before any body parser. */
-  readonly router: ExpressMiddleware
-  /** Stop: broadcasts under way finish (up to `drainTimeout`), then everything is released. */
-  readonly dispose: () => Promise<void>
-}
+/** The surface as handlers; `dispose` lets broadcasts under way finish (up to `drainTimeout`), then releases everything. */
+export type FamilyScrobbleHandlers = Handlers
 
 const exactPaths = new Set([
   "/",
@@ -116,51 +106,25 @@ const exactPaths = new Set([
 ])
 const pathPrefixes = ["/api/", "/assets/", "/oauth/family/", "/authorize/family/", "/admin/api/"]
 
-/** Whether a request path belongs to the SDK (so Express passes everything else on). */
+/** Whether a request path belongs to the family-scrobbling API (so Express passes everything else on). */
 export const ownsPath = (path: string): boolean =>
   exactPaths.has(path) || pathPrefixes.some((prefix) => path.startsWith(prefix))
 
-/** Express middleware over a Node handler; paths the SDK does not serve go to `next`. */
-export const toExpressMiddleware =
-  (nodeHandler: NodeHandler): ExpressMiddleware =>
-  (request, response, next) => {
-    const path = (request.url ?? "/").split("?")[0] ?? "/"
-    if (!ownsPath(path)) return next()
-    if (request.readableEnded && request.method !== "GET" && request.method !== "HEAD") {
-      return next(
-        new Error(
-          "The request body was already read by another middleware: mount the family-scrobble router before express.json() or other body parsers."
-        )
-      )
-    }
-    nodeHandler(request, response)
-  }
+/** Express middleware over a Node handler; paths the API does not serve go to `next`. */
+export const toExpressMiddleware = (nodeHandler: NodeHandler): ExpressMiddleware =>
+  expressMiddleware(nodeHandler, { owns: ownsPath, name: "family-scrobble" })
 
 /**
  * Build the surface over `services` (for example `FamilyScrobblePg.layer(…)`
  * with a Trakt client and randomness) and return it as a web handler, a Node
  * handler and Express middleware sharing one runtime.
  */
-export const makeHandlers = async <E>(
+export const makeHandlers = <E>(
   options: FamilyScrobbleHttpOptions,
   services: Layer.Layer<FamilyScrobbleServices, E>
-): Promise<FamilyScrobbleHandlers> => {
-  const runtime = ManagedRuntime.make(
-    Layer.mergeAll(
-      layer(options),
-      HttpApiBuilder.Middleware.layer,
-      NodeHttpServer.layerContext,
-      Logger.minimumLogLevel(LogLevel.fromLiteral(options.logLevel ?? "Info"))
-    ).pipe(Layer.provide(services))
-  )
-  const app = await runtime.runPromise(familyScrobbleApp)
-  const rt = await runtime.runtime()
-  const handler = HttpApp.toWebHandlerRuntime(rt)(app)
-  const nodeHandler = await runtime.runPromise(NodeHttpServer.makeHandler(app))
-  return {
-    handler: (request) => handler(request),
-    nodeHandler,
-    router: toExpressMiddleware(nodeHandler),
-    dispose: () => runtime.dispose()
-  }
-}
+): Promise<FamilyScrobbleHandlers> =>
+  makeServedHandlers(familyScrobbleApp, served(options).pipe(Layer.provide(services)), {
+    owns: ownsPath,
+    name: "family-scrobble",
+    logLevel: options.logLevel
+  })

@@ -11,6 +11,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { startTraktSandbox, type TraktSandbox } from "@org/trakt/sandbox"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll } from "vitest"
+import { ADMIN_TOKEN, freshPlexUser, serverAvailable, testDatabaseUrl } from "../../http/test/helpers.js"
 import { createFamilyScrobble, type FamilyScrobble } from "../src/index.js"
 import {
   captureLogs,
@@ -24,7 +25,6 @@ import {
   recording,
   storedTokens
 } from "./facade.js"
-import { ADMIN_TOKEN, freshPlexUser, serverAvailable, testDatabaseUrl } from "./helpers.js"
 
 const available = await serverAvailable()
 const schema = `http_${randomBytes(6).toString("hex")}`

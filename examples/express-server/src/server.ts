@@ -39,11 +39,20 @@ const consoleLog = {
   warn: (line: string) => console.warn(`Warning: ${line}`)
 }
 
-/** The token key: `TOKEN_ENCRYPTION_KEY`, or the key file of the data directory, created on first start. */
+/**
+ * The token key: `TOKEN_ENCRYPTION_KEY`, or the key file of the data directory. A
+ * new key is made in memory and written (`persist`) only once the server knows it
+ * can run: a start that fails (a port in use, a data directory held by another
+ * process) leaves no key behind.
+ */
 const loadTokenKey = async (
-  config: ServerConfig,
-  warn: (line: string) => void
-): Promise<{ readonly key: Redacted.Redacted<string>; readonly source: string }> => {
+  config: ServerConfig
+): Promise<{
+  readonly key: Redacted.Redacted<string>
+  readonly source: string
+  readonly warning?: string
+  readonly persist?: () => Promise<void>
+}> => {
   const choice = config.tokenEncryptionKey
   if (choice._tag === "Configured") return { key: choice.value, source: "TOKEN_ENCRYPTION_KEY" }
   const path = resolve(choice.path)
@@ -52,9 +61,11 @@ const loadTokenKey = async (
     const problem = tokenKeyProblem(key)
     if (problem !== undefined)
       throw new StartupError({ message: `${path} does not hold a usable token key: ${problem}` })
-    if (((await stat(path)).mode & 0o077) !== 0)
-      warn(`${path} can be read by other users of this machine: chmod 600 it.`)
-    return { key: Redacted.make(key), source: path }
+    const warning =
+      ((await stat(path)).mode & 0o077) !== 0
+        ? `${path} can be read by other users of this machine: chmod 600 it.`
+        : undefined
+    return { key: Redacted.make(key), source: path, ...(warning === undefined ? {} : { warning }) }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
       if (error instanceof StartupError) throw error
@@ -62,17 +73,20 @@ const loadTokenKey = async (
     }
   }
   const key = randomBytes(32).toString("base64")
-  try {
-    await mkdir(dirname(path), { recursive: true })
-    // "wx": never overwrite a key another process just wrote.
-    await writeFile(path, `${key}\n`, { mode: 0o600, flag: "wx" })
-  } catch (error) {
-    throw new StartupError({ message: `Cannot write the token key file ${path}: ${String(error)}` })
+  return {
+    key: Redacted.make(key),
+    source: path,
+    warning: `TOKEN_ENCRYPTION_KEY is not set: generated a key in ${path}. It encrypts the stored Trakt tokens: keep it with the data directory (or set TOKEN_ENCRYPTION_KEY).`,
+    persist: async () => {
+      try {
+        await mkdir(dirname(path), { recursive: true })
+        // "wx": never overwrite a key another process just wrote.
+        await writeFile(path, `${key}\n`, { mode: 0o600, flag: "wx" })
+      } catch (error) {
+        throw new StartupError({ message: `Cannot write the token key file ${path}: ${String(error)}` })
+      }
+    }
   }
-  warn(
-    `TOKEN_ENCRYPTION_KEY is not set: generated a key in ${path}. It encrypts the stored Trakt tokens: keep it with the data directory (or set TOKEN_ENCRYPTION_KEY).`
-  )
-  return { key: Redacted.make(key), source: path }
 }
 
 const listen = (server: Server, port: number, host: string) =>
@@ -118,7 +132,7 @@ export const startServer = async (
   const log = options.log ?? consoleLog
   const config = Either.getOrThrowWith(parseConfig(env, options), (error) => error)
   for (const warning of config.warnings) log.warn(warning)
-  const tokenKey = await loadTokenKey(config, log.warn)
+  const tokenKey = await loadTokenKey(config)
 
   const sandbox: TraktSandbox | undefined =
     config.trakt._tag === "Sandbox" ? await startTraktSandbox({ host: "127.0.0.1", port: 0 }) : undefined
@@ -183,6 +197,17 @@ export const startServer = async (
       message: `Family scrobbling could not start (${describeDatabase(config)}): ${error instanceof Error ? error.message : String(error)}`
     })
   }
+  // Only now that it runs: the key of a first start goes to the data directory.
+  try {
+    await tokenKey.persist?.()
+  } catch (error) {
+    server.close()
+    server.closeAllConnections()
+    await familyScrobble.stop()
+    await sandbox?.close()
+    throw error
+  }
+  if (tokenKey.warning !== undefined) log.warn(tokenKey.warning)
 
   const admin =
     config.adminToken === undefined

@@ -6,8 +6,11 @@
  * time.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { existsSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
+import { createServer } from "node:http"
 import { createRequire } from "node:module"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -393,6 +396,40 @@ describe("the Express example, end to end", () => {
     await until("an empty retry queue", async () => (await queueDepth()).waiting === 0)
     expect(server().output()).not.toContain("generated a key")
   }, 120_000)
+
+  it("a second server on the same DATA_DIR exits non-zero at once, naming the directory and the holder; the first is unharmed", async () => {
+    showOutputOnFailure()
+    const second = spawnTs(mainScript, [], serverEnv())
+    const { output, exited } = collect(second)
+    children.push({ process: second, exited })
+    expect(await withTimeout(exited, 60_000, "the second server to give up")).toBe(1)
+    expect(output()).toContain(
+      `The embedded database in ${join(dataDir, "pglite")} is in use by process ${server().process.pid}`
+    )
+    expect(output()).toContain("DATABASE_URL")
+    expect(output()).not.toContain("Landing page")
+    const health = await fetch(`${server().url}/healthz`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toMatchObject({ status: "ok" })
+  }, 90_000)
+
+  it("a start that cannot run writes no token key into a new data directory", async () => {
+    const emptyDir = await mkdtemp(join(tmpdir(), "org-express-nokey-"))
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))
+    try {
+      const port = (taken.address() as AddressInfo).port
+      const refused = spawnTs(mainScript, [], { ...serverEnv(), DATA_DIR: emptyDir, PORT: String(port) })
+      const { output, exited } = collect(refused)
+      children.push({ process: refused, exited })
+      expect(await withTimeout(exited, 60_000, "the server to give up")).toBe(1)
+      expect(output()).toContain(`PORT ${port} is already in use`)
+      expect(existsSync(join(emptyDir, "token-encryption.key"))).toBe(false)
+    } finally {
+      taken.close()
+      await rm(emptyDir, { recursive: true, force: true })
+    }
+  }, 90_000)
 
   it("exits 0 on SIGTERM", async () => {
     showOutputOnFailure()

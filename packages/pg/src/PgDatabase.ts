@@ -4,18 +4,14 @@
  * loopback, so that `@effect/sql-pg` and every query run unchanged on both.
  */
 
-import { mkdir } from "node:fs/promises"
 import type { SqlClient, SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
-import { Config, type ConfigError, Data, Effect, Layer, Option, Redacted } from "effect"
+import { Config, type ConfigError, Effect, Layer, Option, Redacted } from "effect"
+import { EmbeddedDatabaseError, lockDataDir } from "./DataDirLock.js"
 
-/** The embedded database could not start (unwritable directory, a corrupt data directory, …). */
-export class EmbeddedDatabaseError extends Data.TaggedError("EmbeddedDatabaseError")<{
-  readonly message: string
-  readonly cause: unknown
-}> {}
+export { EmbeddedDatabaseError }
 
 export interface EmbeddedOptions {
   /** Where PGlite keeps its files; omit for an in-memory database (gone at exit). */
@@ -26,15 +22,18 @@ export interface EmbeddedOptions {
 const EMBEDDED_SERVER_CONNECTIONS = 8
 const EMBEDDED_POOL = 4
 
-/** PGlite, served on a free loopback port for the life of the scope; returns its URL. */
+/**
+ * PGlite, served on a free loopback port for the life of the scope; returns its
+ * URL. A data directory is locked for this process first (`lockDataDir`): a
+ * second process on it fails at once with a message that names the holder.
+ */
 export const startEmbeddedPostgres = (options: EmbeddedOptions = {}) =>
   Effect.gen(function* () {
+    if (options.dataDir !== undefined)
+      yield* Effect.acquireRelease(lockDataDir(options.dataDir), (lock) => Effect.sync(lock.release))
     const db = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: async () => {
-          if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true })
-          return await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir })
-        },
+        try: () => PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
         catch: (cause) =>
           new EmbeddedDatabaseError({
             message: `the embedded database could not start in ${options.dataDir ?? "memory"}: ${String(cause)}`,

@@ -9,6 +9,7 @@
  *
  * @packageDocumentation
  */
+export * from "./DataDirLock.js"
 export * from "./Migrations.js"
 export * from "./PgDatabase.js"
 export * from "./PgLocks.js"

@@ -1,7 +1,7 @@
 /**
  * What the browser suites share: the real stack (`createFamilyScrobble` on
  * PGlite in memory behind `http.createServer`, talking to the Trakt sandbox),
- * headless Debian chromium through `playwright-core`, a watch on every page of
+ * headless Chromium (Debian's, or the one `@sparticuz/chromium` ships) through `playwright-core`, a watch on every page of
  * a browser context for console errors, page errors and CSP violations, and a
  * screenshot of every open page (in the OS temp directory) when a test fails.
  *
@@ -22,25 +22,36 @@ import {
 } from "playwright-core"
 import { createFamilyScrobble, type FamilyScrobble } from "../../src/index.js"
 
-/** Debian's chromium; `CHROMIUM_PATH` points elsewhere. */
-export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
+/** Debian's chromium where it is installed; `CHROMIUM_PATH` points elsewhere. */
+const systemChromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
 
 export const ADMIN_TOKEN = "browser-admin-token-5f0c2a9e71"
 
-/** Launch headless chromium, or fail saying how to get it: these tests are never skipped. */
+const baseArgs = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+/**
+ * Which browser runs the tests: Debian's `chromium` (or `CHROMIUM_PATH`) where it
+ * is, otherwise the Chromium that `@sparticuz/chromium` ships inside its npm
+ * package (unpacked into the temp directory on first use), so the README's test
+ * command needs nothing but `pnpm install` on a machine without a browser.
+ */
+export const chromiumBinary = async (): Promise<{
+  readonly path: string
+  readonly args: ReadonlyArray<string>
+}> => {
+  if (existsSync(systemChromium)) return { path: systemChromium, args: baseArgs }
+  if (process.env.CHROMIUM_PATH !== undefined)
+    throw new Error(`CHROMIUM_PATH is ${process.env.CHROMIUM_PATH}, and there is no browser there.`)
+  const { default: bundled } = await import("@sparticuz/chromium")
+  // Not its own arguments: they run one process (closing a context ends the browser)
+  // and turn web security off (the pages' CSP is under test).
+  return { path: await bundled.executablePath(), args: baseArgs }
+}
+
+/** Launch headless chromium: these tests are never skipped. */
 export const launchChromium = async (): Promise<Browser> => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Chromium is not installed at ${chromiumPath}, and the browser tests of @org/server need it. ` +
-        "Install Debian's package (`apt-get install -y chromium`; .ci/run does so before the tests) " +
-        "or set CHROMIUM_PATH to a chromium binary."
-    )
-  }
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    timeout: 60_000
-  })
+  const binary = await chromiumBinary()
+  return chromium.launch({ executablePath: binary.path, args: [...binary.args], timeout: 60_000 })
 }
 
 export interface Stack {

@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 export * from "./BearerAuth.js"
+export * from "./BodyGuard.js"
 export * from "./BodyLimit.js"
 export * from "./HttpErrors.js"
 export * from "./SecurityHeaders.js"

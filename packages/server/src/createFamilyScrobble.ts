@@ -46,6 +46,8 @@ export interface CreateFamilyScrobbleOptions {
   readonly schema?: string | undefined
   /** The largest webhook body accepted, in bytes. Default 10 MiB. */
   readonly maxWebhookBytes?: number | undefined
+  /** The largest body of every other endpoint (onboarding, telemetry, admin), in bytes. Default 64 KB. */
+  readonly maxJsonBytes?: number | undefined
   /** The least severe log level written: `"Debug"`, `"Info"` (default), `"Warning"`, `"Error"`, `"None"`… */
   readonly logLevel?: LogLevel.Literal | undefined
 }
@@ -117,6 +119,7 @@ export const createFamilyScrobble = (options: CreateFamilyScrobbleOptions): Fami
               publicUrl,
               ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
               ...(options.maxWebhookBytes === undefined ? {} : { maxWebhookBytes: options.maxWebhookBytes }),
+              ...(options.maxJsonBytes === undefined ? {} : { maxJsonBytes: options.maxJsonBytes }),
               logLevel
             },
             provided

@@ -12,6 +12,7 @@ import {
 } from "@effect/platform"
 import type { OAuthStates, Telemetry } from "@org/family-scrobble"
 import { type Duration, Effect, Layer, type LogLevel } from "effect"
+import { makeBodyGuard } from "../BodyGuard.js"
 import {
   type ExpressMiddleware,
   expressMiddleware,
@@ -65,12 +66,30 @@ const layer = (
   )
 }
 
-/** The whole surface as one `HttpApp`, with the security headers of every response. */
-export const familyScrobbleApp: Effect.Effect<
+/**
+ * The whole surface as one `HttpApp`: the security headers on every response,
+ * and every body but the webhook's (which has its own limit, `maxWebhookBytes`)
+ * guarded: at most `maxJsonBytes`, no text Postgres cannot store, no deep nesting.
+ */
+export const familyScrobbleAppWith = (
+  options: { readonly maxJsonBytes?: number | undefined; readonly maxWebhookBytes?: number | undefined } = {}
+): Effect.Effect<
   HttpApp.Default<never, HttpRouter.HttpRouter.DefaultServices>,
   never,
   HttpApi.Api | HttpApiBuilder.Router | HttpApiBuilder.Middleware
-> = Effect.map(HttpApiBuilder.httpApp, (app) => securityHeaders(app))
+> => {
+  const guard = makeBodyGuard({
+    maxBytes: options.maxJsonBytes,
+    rawBodies: (path) =>
+      path === "/api"
+        ? { limit: options.maxWebhookBytes ?? 10 * 1024 * 1024, name: "webhook body" }
+        : undefined
+  })
+  return Effect.map(HttpApiBuilder.httpApp, (app) => securityHeaders(guard(app)))
+}
+
+/** `familyScrobbleAppWith()` with the default limits. */
+export const familyScrobbleApp = familyScrobbleAppWith()
 
 /** The surface with what serving it needs, over the domain's services. */
 const served = (options: FamilyScrobbleHttpOptions) =>
@@ -85,7 +104,7 @@ const serve = (
 ): Layer.Layer<HttpServer.HttpServer, unknown, FamilyScrobbleServices> =>
   // The headers are applied to the app: as `HttpServer.serve`'s middleware they
   // would run after the response was written, and never reach the client.
-  serveNode(familyScrobbleApp, served(options), options)
+  serveNode(familyScrobbleAppWith(options), served(options), options)
 
 export const FamilyScrobbleHttp = { layer, serve }
 
@@ -123,7 +142,7 @@ export const makeHandlers = <E>(
   options: FamilyScrobbleHttpOptions,
   services: Layer.Layer<FamilyScrobbleServices, E>
 ): Promise<FamilyScrobbleHandlers> =>
-  makeServedHandlers(familyScrobbleApp, served(options).pipe(Layer.provide(services)), {
+  makeServedHandlers(familyScrobbleAppWith(options), served(options).pipe(Layer.provide(services)), {
     owns: ownsPath,
     name: "family-scrobble",
     logLevel: options.logLevel

@@ -25,6 +25,7 @@ import {
 } from "@org/family-scrobble"
 import { decodeWebhookEither } from "@org/plex"
 import { DateTime, Effect, Either, Option, type Schema } from "effect"
+import { findUnsafeText } from "../BodyGuard.js"
 import { readBodyWithin } from "../BodyLimit.js"
 import { BadRequest, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType } from "../HttpErrors.js"
 import { FamilyScrobbleApi } from "./Api.js"
@@ -110,6 +111,12 @@ const WebhookLive = HttpApiBuilder.group(FamilyScrobbleApi, "webhook", (handlers
               return yield* new BadRequest({ message: error.message })
           }
         }
+        // Text Postgres cannot store (a NUL, a lone surrogate) is refused here, not by the database.
+        const unsafe = findUnsafeText(decoded.right.event)
+        if (unsafe !== undefined)
+          return yield* new BadRequest({
+            message: `The webhook cannot be stored: ${unsafe.replace(/^\$/, "the event")}.`
+          })
         const group = yield* httpErrors(groups.get(urlParams.id))
         // Recording and dispatching happen together even if the client goes away
         // meanwhile: a recorded event is broadcast now, not after its lease.

@@ -14,12 +14,15 @@ export interface FamilyHttpSettings {
   readonly adminToken: Option.Option<Redacted.Redacted<string>>
   /** The largest webhook body accepted, in bytes. Plex attaches poster thumbnails. Default 10 MiB. */
   readonly maxWebhookBytes: number
+  /** The largest body of every other endpoint (onboarding, telemetry, admin), in bytes. Default 64 KB. */
+  readonly maxJsonBytes: number
 }
 
 export interface FamilyHttpOptions {
   readonly publicUrl: string
   readonly adminToken?: string | Redacted.Redacted<string> | undefined
   readonly maxWebhookBytes?: number | undefined
+  readonly maxJsonBytes?: number | undefined
 }
 
 /** The settings of the HTTP surface. */
@@ -36,7 +39,8 @@ export class FamilyHttpConfig extends Context.Tag("@org/http/FamilyHttpConfig")<
     return {
       publicUrl: options.publicUrl.replace(/\/+$/, ""),
       adminToken,
-      maxWebhookBytes: options.maxWebhookBytes ?? 10 * 1024 * 1024
+      maxWebhookBytes: options.maxWebhookBytes ?? 10 * 1024 * 1024,
+      maxJsonBytes: options.maxJsonBytes ?? 64 * 1024
     }
   }
 

@@ -186,3 +186,27 @@ describe("text the database cannot store, and deep nesting", () => {
     expect(clean.status).toBe(200)
   })
 })
+
+describe("fields the document does not declare", () => {
+  it("are refused with a 400 that names them, and nothing is created", async () => {
+    const plexUsername = freshPlexUser()
+    const create = await surface.request(
+      "/oauth/family/state",
+      postJson({ plexUsername, labels: ["Mum"], isAdmin: true })
+    )
+    const body = await expectError(create, 400, "HttpApiDecodeError", /isAdmin/)
+    expect(body.message).toMatch(/unexpected/i)
+    expect(await groupNames()).not.toContain(plexUsername)
+
+    const group = await createGroup(surface, freshPlexUser(), ["Mum"])
+    const add = await surface.request(
+      `/admin/api/family-groups/${group.groupId}/members`,
+      postJson({ label: "Dad", role: "owner" }, { authorization: `Bearer ${ADMIN_TOKEN}` })
+    )
+    await expectError(add, 400, "HttpApiDecodeError", /role/)
+    const details = await surface.request(`/admin/api/family-groups/${group.groupId}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` }
+    })
+    expect(((await details.json()) as { members: ReadonlyArray<unknown> }).members).toHaveLength(1)
+  })
+})

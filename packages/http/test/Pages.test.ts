@@ -113,10 +113,14 @@ describe("/openapi.json", () => {
       expect(ref).toMatch(/^#\/components\/schemas\//)
       expect(Object.keys(doc.components.schemas)).toContain(ref.slice("#/components/schemas/".length))
     }
-    // The webhook body is documented as Plex sends it.
+    // The webhook body is documented as Plex sends it, and as relays re-post it (both are taken).
     const webhookBody = (doc.paths["/api"]?.post as { requestBody?: { content: Json } } | undefined)
       ?.requestBody
-    expect(Object.keys(webhookBody?.content ?? {})).toEqual(["multipart/form-data"])
+    expect(Object.keys(webhookBody?.content ?? {}).sort()).toEqual([
+      "application/json",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data"
+    ])
   })
 })
 

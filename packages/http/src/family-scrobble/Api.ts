@@ -50,6 +50,12 @@ export const Onboarding = Schema.Struct({
   members: Schema.Array(MemberInvitation)
 }).annotations({ identifier: "Onboarding" })
 
+/**
+ * Request bodies refuse fields they do not declare, as their OpenAPI schemas say
+ * (`additionalProperties: false`): a misspelt field is a 400, not silently ignored.
+ */
+const strict = { onExcessProperty: "error" } as const
+
 export const CreateGroupRequest = Schema.Struct({
   plexUsername: Schema.String.annotations({
     description: "The shared Plex account whose playback is scrobbled."
@@ -57,12 +63,12 @@ export const CreateGroupRequest = Schema.Struct({
   labels: Schema.Array(Schema.String).annotations({
     description: "One label per member (1–10), unique in the group."
   })
-}).annotations({ identifier: "CreateGroupRequest" })
+}).annotations({ identifier: "CreateGroupRequest", parseOptions: strict })
 
 export const AddMemberRequest = Schema.Struct({
   groupId: Schema.String,
   label: Schema.String
-}).annotations({ identifier: "AddMemberRequest" })
+}).annotations({ identifier: "AddMemberRequest", parseOptions: strict })
 
 export const MemberStatusView = Schema.Struct({
   id: Schema.String,
@@ -131,7 +137,7 @@ export const TelemetryRequest = Schema.Struct({
   name: Schema.Literal("authorize_opened", "webhook_copied"),
   groupId: Schema.UUID,
   memberId: Schema.optional(Schema.UUID)
-}).annotations({ identifier: "TelemetryRequest" })
+}).annotations({ identifier: "TelemetryRequest", parseOptions: strict })
 
 export const Health = Schema.Struct({
   status: Schema.Literal("ok"),
@@ -157,7 +163,8 @@ export class WebhookGroup extends HttpApiGroup.make("webhook")
       .annotate(OpenApi.Summary, "Receive a Plex webhook")
       .annotate(
         OpenApi.Description,
-        "Plex posts `multipart/form-data` with a `payload` JSON part (and a `thumb` image on some events). " +
+        "Plex posts `multipart/form-data` with a `payload` JSON part (and a `thumb` image on some events); " +
+          "relays may post the same `payload` form-encoded, or the event itself as JSON. " +
           "The answer comes once the event is recorded durably; the broadcast to every member follows. " +
           "Events of other Plex accounts and non-playback events are answered `ignored`."
       )
@@ -174,6 +181,23 @@ export class WebhookGroup extends HttpApiGroup.make("webhook")
                   payload: { type: "string", description: "The Plex event, as JSON" },
                   thumb: { type: "string", format: "binary" }
                 }
+              }
+            },
+            "application/x-www-form-urlencoded": {
+              schema: {
+                type: "object",
+                required: ["payload"],
+                properties: {
+                  payload: { type: "string", description: "The Plex event, as JSON (from a relay)" }
+                }
+              }
+            },
+            "application/json": {
+              schema: {
+                type: "object",
+                description: "The Plex event itself, as JSON (from a relay that unwraps Plex's multipart)",
+                required: ["event"],
+                properties: { event: { type: "string" } }
               }
             }
           }
@@ -278,7 +302,7 @@ export class AdminGroup extends HttpApiGroup.make("admin")
   )
   .add(
     HttpApiEndpoint.post("addMember")`/admin/api/family-groups/${GroupIdParam}/members`
-      .setPayload(Schema.Struct({ label: Schema.String }))
+      .setPayload(Schema.Struct({ label: Schema.String }).annotations({ parseOptions: strict }))
       .addSuccess(MemberInvitation, { status: 201 })
       .addError(BadRequest)
       .addError(NotFound)

@@ -16,14 +16,8 @@
  * same way and not inspected; they check what they decode with `findUnsafeText`.
  */
 import { IncomingMessage } from "node:http"
-import {
-  HttpMiddleware,
-  HttpServerError,
-  HttpServerRequest,
-  HttpServerResponse,
-  UrlParams
-} from "@effect/platform"
-import { Effect, Stream } from "effect"
+import { HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect } from "effect"
 
 export interface BodyGuardOptions {
   /** The largest body accepted, in bytes. Default 64 KB. */
@@ -176,23 +170,30 @@ const readNodeBody = (source: IncomingMessage, limit: number) =>
     })
   })
 
-/** The request with its body replaced by what was read: the handler reads this copy. */
+const bodyProperties = new Set<string | symbol>([
+  "text",
+  "json",
+  "arrayBuffer",
+  "urlParamsBody",
+  "stream",
+  "multipart",
+  "multipartStream"
+])
+
+/**
+ * The request with its body replaced by what was read: every way of reading the
+ * body (text, JSON, form, bytes, stream, multipart) reads this copy; the rest
+ * (url, headers, remote address) is the original's.
+ */
 const withBody = (request: HttpServerRequest.HttpServerRequest, bytes: Buffer) => {
-  const text = bytes.toString("utf8")
-  const decodeError = (cause: unknown) =>
-    new HttpServerError.RequestError({ request, reason: "Decode", cause })
-  const body: Record<string | symbol, unknown> = {
-    text: Effect.succeed(text),
-    json: Effect.try({ try: () => (text === "" ? null : (JSON.parse(text) as unknown)), catch: decodeError }),
-    urlParamsBody: Effect.try({
-      try: () => UrlParams.fromInput(new URLSearchParams(text)),
-      catch: decodeError
-    }),
-    arrayBuffer: Effect.succeed(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
-    stream: Stream.succeed(new Uint8Array(bytes))
-  }
+  const headers = new globalThis.Headers()
+  for (const [name, value] of Object.entries(request.headers)) headers.set(name, value)
+  const copy = HttpServerRequest.fromWeb(
+    new Request(`http://buffered.invalid${request.url}`, { method: request.method, headers, body: bytes })
+  )
   return new Proxy(request, {
-    get: (target, property) => (property in body ? body[property] : Reflect.get(target, property, target))
+    get: (target, property) =>
+      bodyProperties.has(property) ? Reflect.get(copy, property, copy) : Reflect.get(target, property, target)
   })
 }
 
@@ -236,27 +237,27 @@ export const makeBodyGuard = (options: BodyGuardOptions = {}) => {
       const declared = Number(request.headers["content-length"] ?? Number.NaN)
       if (Number.isFinite(declared) && declared > limit) return tooLarge(limit, what)
 
-      let served = request
-      let text: string
+      let bytes: Buffer
       if (request.source instanceof IncomingMessage) {
         const read = yield* readNodeBody(request.source, limit)
         if (read._tag === "TooLarge") return tooLarge(limit, what)
         if (read._tag === "Failed") return badRequest("The request body could not be read.")
-        served = withBody(request, read.bytes)
-        if (rawLimit !== undefined)
-          return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, served)
-        text = read.bytes.toString("utf8")
+        bytes = read.bytes
       } else {
-        // A web-standard request: its handler limits raw bodies; the text of others is read
-        // here (the platform keeps it for the handler) and measured.
+        // A web-standard request: its handler limits a raw body itself; others are read
+        // here and measured (the runtime that made the request holds it already).
         if (rawLimit !== undefined) return yield* app
-        const read = yield* Effect.either(request.text)
+        const read = yield* Effect.either(request.arrayBuffer)
         if (read._tag === "Left") return badRequest("The request body could not be read.")
-        text = read.right
-        if (Buffer.byteLength(text) > limit) return tooLarge(limit, what)
+        bytes = Buffer.from(read.right)
+        if (bytes.byteLength > limit) return tooLarge(limit, what)
       }
-      const refused = inspect(text, (request.headers["content-type"] ?? "").toLowerCase(), maxDepth)
-      if (refused !== undefined) return refused
+      const served = withBody(request, bytes)
+      if (rawLimit === undefined) {
+        const contentType = (request.headers["content-type"] ?? "").toLowerCase()
+        const refused = inspect(bytes.toString("utf8"), contentType, maxDepth)
+        if (refused !== undefined) return refused
+      }
       return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, served)
     })
   )

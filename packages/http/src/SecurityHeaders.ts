@@ -4,7 +4,13 @@
  * be parsed (400), both as JSON `{ _tag, message }`; a 5xx is logged with its
  * cause, and never shows it.
  */
-import { HttpMiddleware, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import {
+  HttpMiddleware,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse,
+  Multipart
+} from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
 
 const contentSecurityPolicy =
@@ -46,6 +52,18 @@ const failureResponse =
             ? "The request body is not valid JSON."
             : `The request body could not be read as ${contentType}.`
         )
+      }
+      if (Option.isSome(error) && error.value instanceof Multipart.MultipartError) {
+        const reason = error.value.reason
+        return reason === "BodyTooLarge" || reason === "FileTooLarge" || reason === "FieldTooLarge"
+          ? jsonError(
+              413,
+              "PayloadTooLarge",
+              "A part of the multipart body is larger than the server accepts."
+            )
+          : reason === "InternalError"
+            ? jsonError(500, "InternalServerError", "The multipart body could not be stored.")
+            : jsonError(400, "BadRequest", "The request body is not valid multipart/form-data.")
       }
       const [response] = yield* HttpServerError.causeResponse(cause)
       if (response.status >= 500 && !Cause.isInterruptedOnly(cause)) {

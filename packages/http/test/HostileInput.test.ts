@@ -210,3 +210,32 @@ describe("fields the document does not declare", () => {
     expect(((await details.json()) as { members: ReadonlyArray<unknown> }).members).toHaveLength(1)
   })
 })
+
+describe("what the fuzz test found", () => {
+  it("a multipart body (no boundary) to a JSON endpoint is a 400, not a 500", async () => {
+    for (const contentType of ["multipart/form-data", "multipart/form-data; boundary=x"]) {
+      const response = await surface.request("/oauth/family/state", {
+        method: "POST",
+        headers: { "content-type": contentType },
+        body: '{"plexUsername":"p","labels":["a"]}'
+      })
+      expect(response.status).toBe(400)
+      expectSecurityHeaders(response)
+    }
+  })
+
+  it("a webhook payload nested 5,000 deep is a 400, not a stack overflow", async () => {
+    const group = await createGroup(surface, freshPlexUser(), ["Mum"])
+    const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`
+    for (const webhook of [
+      { contentType: "application/json", body: deep },
+      {
+        contentType: "application/x-www-form-urlencoded",
+        body: new URLSearchParams({ payload: deep }).toString()
+      }
+    ]) {
+      const response = await surface.request(`/api?id=${group.groupId}`, postWebhook(webhook as never))
+      await expectError(response, 400, "BadRequest", /Nested deeper than 32 levels/)
+    }
+  })
+})

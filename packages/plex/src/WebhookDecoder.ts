@@ -69,9 +69,35 @@ const dropNulls = (value: unknown): unknown => {
   return out
 }
 
+/** Plex's events nest four levels; a payload nested deeper than this is refused before it is parsed. */
+const MAX_PAYLOAD_DEPTH = 32
+
+/** Whether a JSON text nests arrays and objects deeper than `limit`, counted without parsing it. */
+const nestsDeeperThan = (text: string, limit: number): boolean => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 91 || c === 123) {
+      if (++depth > limit) return true
+    } else if (c === 93 || c === 125) depth--
+  }
+  return false
+}
+
 const parsePayload = (
   text: string
 ): Either.Either<{ readonly event: PlexWebhookEvent; readonly raw: unknown }, InvalidPayload> => {
+  if (nestsDeeperThan(text, MAX_PAYLOAD_DEPTH))
+    return Either.left(
+      new InvalidPayload({
+        issues: [{ path: [], message: `Nested deeper than ${MAX_PAYLOAD_DEPTH} levels` }]
+      })
+    )
   let raw: unknown
   try {
     raw = JSON.parse(text)

@@ -44,6 +44,8 @@ const familyScrobble = createFamilyScrobble({
   trakt: config.trakt,
   tokenEncryptionKey: config.tokenEncryptionKey,
   logLevel: config.logLevel,
+  // The bench sets its groups up from one client in a burst, as no household would.
+  rateLimits: false,
   settings: {
     // Every webhook of the bench is a new event to broadcast: no repeat is dropped
     // as a duplicate, and no member's POSTs are paced (the sandbox does not limit them either).

@@ -55,3 +55,13 @@ export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()
   { message: Schema.String },
   HttpApiSchema.annotations({ status: 503, description: "The database does not answer." })
 ) {}
+
+export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()(
+  "TooManyRequests",
+  { message: Schema.String, retryAfter: Schema.Int },
+  HttpApiSchema.annotations({
+    status: 429,
+    description:
+      "This client sent too many requests; try again after `retryAfter` seconds (also `Retry-After`)."
+  })
+) {}

@@ -9,7 +9,12 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { SecureRandomNode } from "@org/crypto"
 import { FamilyScrobbleConfig, type FamilySettingsInput } from "@org/family-scrobble"
 import type { ExpressMiddleware, NodeHandler } from "@org/http"
-import { type FamilyScrobbleHandlers, makeHandlers, toExpressMiddleware } from "@org/http/family-scrobble"
+import {
+  type FamilyRateLimits,
+  type FamilyScrobbleHandlers,
+  makeHandlers,
+  toExpressMiddleware
+} from "@org/http/family-scrobble"
 import { makeTokenCipher, PgDatabase, parseTokenKeys, type TokenKeys } from "@org/pg"
 import { FamilyScrobblePg } from "@org/pg/family-scrobble"
 import { FamilyScrobbleWorkers, type FamilyScrobbleWorkersOptions } from "@org/scheduler"
@@ -48,6 +53,8 @@ export interface CreateFamilyScrobbleOptions {
   readonly maxWebhookBytes?: number | undefined
   /** The largest body of every other endpoint (onboarding, telemetry, admin), in bytes. Default 64 KB. */
   readonly maxJsonBytes?: number | undefined
+  /** Requests per minute per client on the public endpoints, or `false` for none. Defaults: see `FamilyRateLimits`. */
+  readonly rateLimits?: FamilyRateLimits | false | undefined
   /** The least severe log level written: `"Debug"`, `"Info"` (default), `"Warning"`, `"Error"`, `"None"`… */
   readonly logLevel?: LogLevel.Literal | undefined
 }
@@ -120,6 +127,7 @@ export const createFamilyScrobble = (options: CreateFamilyScrobbleOptions): Fami
               ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
               ...(options.maxWebhookBytes === undefined ? {} : { maxWebhookBytes: options.maxWebhookBytes }),
               ...(options.maxJsonBytes === undefined ? {} : { maxJsonBytes: options.maxJsonBytes }),
+              ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
               logLevel
             },
             provided

@@ -22,6 +22,7 @@ import {
   Forbidden,
   PayloadTooLarge,
   ServiceUnavailable,
+  TooManyRequests,
   Unauthorized,
   UnsupportedMediaType
 } from "../HttpErrors.js"
@@ -215,6 +216,7 @@ export class OnboardingGroup extends HttpApiGroup.make("onboarding")
       .addError(BadRequest)
       .addError(NotFound)
       .addError(Conflict)
+      .addError(PayloadTooLarge)
       .annotate(OpenApi.Summary, "Create a family group, or add one member to a group")
       .annotate(
         OpenApi.Description,
@@ -233,6 +235,7 @@ export class OnboardingGroup extends HttpApiGroup.make("onboarding")
       .addSuccess(MemberInvitation, { status: 201 })
       .addError(NotFound)
       .addError(Conflict)
+      .addError(PayloadTooLarge)
       .annotate(OpenApi.Summary, "A new authorization link for a member who is not authorized")
   )
   .add(
@@ -272,8 +275,11 @@ export class OnboardingGroup extends HttpApiGroup.make("onboarding")
       .setPayload(TelemetryRequest)
       .addSuccess(HttpApiSchema.Empty(202))
       .addError(BadRequest)
+      .addError(PayloadTooLarge)
       .annotate(OpenApi.Summary, "Record an onboarding page event (ids only)")
   )
+  // Every onboarding endpoint is public: each is rate limited per client.
+  .addError(TooManyRequests)
   .annotate(OpenApi.Title, "Onboarding") {}
 
 /** Bearer authentication of the admin API. */

@@ -13,6 +13,7 @@ import {
 import type { OAuthStates, Telemetry } from "@org/family-scrobble"
 import { type Duration, Effect, Layer, type LogLevel } from "effect"
 import { makeBodyGuard } from "../BodyGuard.js"
+import { makeRateLimit } from "../RateLimit.js"
 import {
   type ExpressMiddleware,
   expressMiddleware,
@@ -25,7 +26,7 @@ import { AdminAuthLive } from "./AdminAuthLive.js"
 import { FamilyScrobbleApi } from "./Api.js"
 import { GroupCache } from "./GroupCache.js"
 import { handlerGroups } from "./Handlers.js"
-import { FamilyHttpConfig, type FamilyHttpOptions } from "./HttpConfig.js"
+import { FamilyHttpConfig, type FamilyHttpOptions, type FamilyRateLimits } from "./HttpConfig.js"
 import { PagesLive, securityHeaders } from "./Routes.js"
 import { type BroadcastServices, WebhookDispatcher } from "./WebhookDispatcher.js"
 
@@ -72,7 +73,11 @@ const layer = (
  * guarded: at most `maxJsonBytes`, no text Postgres cannot store, no deep nesting.
  */
 export const familyScrobbleAppWith = (
-  options: { readonly maxJsonBytes?: number | undefined; readonly maxWebhookBytes?: number | undefined } = {}
+  options: {
+    readonly maxJsonBytes?: number | undefined
+    readonly maxWebhookBytes?: number | undefined
+    readonly rateLimits?: FamilyRateLimits | false | undefined
+  } = {}
 ): Effect.Effect<
   HttpApp.Default<never, HttpRouter.HttpRouter.DefaultServices>,
   never,
@@ -85,8 +90,43 @@ export const familyScrobbleAppWith = (
         ? { limit: options.maxWebhookBytes ?? 10 * 1024 * 1024, name: "webhook body" }
         : undefined
   })
-  return Effect.map(HttpApiBuilder.httpApp, (app) => securityHeaders(guard(app)))
+  const limits = options.rateLimits === false ? undefined : familyRateLimits(options.rateLimits ?? {})
+  return Effect.map(HttpApiBuilder.httpApp, (app) =>
+    securityHeaders(limits === undefined ? guard(app) : limits(guard(app)))
+  )
 }
+
+/** The public endpoints' per-client limits, per minute. */
+const familyRateLimits = (limits: FamilyRateLimits) =>
+  makeRateLimit({
+    trustProxy: limits.trustProxy,
+    rules: [
+      {
+        name: "onboarding",
+        match: (method, path) => method === "POST" && path.startsWith("/oauth/family/"),
+        limit: limits.onboarding ?? 20,
+        window: "1 minute"
+      },
+      {
+        name: "onboarding status",
+        match: (method, path) => method === "GET" && path.startsWith("/oauth/family/"),
+        limit: limits.status ?? 120,
+        window: "1 minute"
+      },
+      {
+        name: "Trakt callback",
+        match: (_, path) => path === "/authorize/family/member",
+        limit: limits.callback ?? 30,
+        window: "1 minute"
+      },
+      {
+        name: "telemetry",
+        match: (method, path) => method === "POST" && path === "/api/telemetry",
+        limit: limits.telemetry ?? 60,
+        window: "1 minute"
+      }
+    ]
+  })
 
 /** `familyScrobbleAppWith()` with the default limits. */
 export const familyScrobbleApp = familyScrobbleAppWith()

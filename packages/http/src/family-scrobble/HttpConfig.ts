@@ -18,11 +18,29 @@ export interface FamilyHttpSettings {
   readonly maxJsonBytes: number
 }
 
+/**
+ * Requests per minute per client on the public endpoints (`false`: no limits).
+ * In-process counts: each process allows these.
+ */
+export interface FamilyRateLimits {
+  /** Creating a group, adding a member, a new authorization link. Default 20. */
+  readonly onboarding?: number | undefined
+  /** The wizard's status polls. Default 120. */
+  readonly status?: number | undefined
+  /** The Trakt OAuth callback. Default 30. */
+  readonly callback?: number | undefined
+  /** The pages' telemetry events. Default 60. */
+  readonly telemetry?: number | undefined
+  /** Take the client from `X-Forwarded-For`: only behind a proxy you run. Default false. */
+  readonly trustProxy?: boolean | undefined
+}
+
 export interface FamilyHttpOptions {
   readonly publicUrl: string
   readonly adminToken?: string | Redacted.Redacted<string> | undefined
   readonly maxWebhookBytes?: number | undefined
   readonly maxJsonBytes?: number | undefined
+  readonly rateLimits?: FamilyRateLimits | false | undefined
 }
 
 /** The settings of the HTTP surface. */

@@ -397,6 +397,48 @@ describe("the Express example, end to end", () => {
     expect(server().output()).not.toContain("generated a key")
   }, 120_000)
 
+  it("a broadcast in flight when the server is killed (-9) is delivered by the next server within seconds", async () => {
+    showOutputOnFailure()
+    // Alice's Trakt takes the POST and never answers: the webhook is answered and
+    // recorded, her delivery hangs, and the inbox entry is held by the server.
+    sandbox.injectFault("alice", { kind: "hang" }, { times: 1 })
+    const aliceBefore = received("alice", "movie")
+    const aliceRequests = sandbox.requests("alice").length
+    const carolBefore = received("carol", "movie").length
+    await webhook("pause", "movie", 55)
+    await until(
+      "Carol's pause, and Alice's POST hanging",
+      () =>
+        received("carol", "movie").length === carolBefore + 1 &&
+        sandbox.requests("alice").length > aliceRequests
+    )
+    const killed = server()
+    killed.process.kill("SIGKILL")
+    await withTimeout(killed.exited, 30_000, "the killed server to exit")
+    child = undefined
+    expect(received("alice", "movie")).toEqual(aliceBefore)
+
+    child = await startChild()
+    const ready = Date.now()
+    await until(
+      "Alice's pause, delivered by the new server",
+      () => received("alice", "movie").length > aliceBefore.length,
+      60_000
+    )
+    const recoveredInMs = Date.now() - ready
+    process.stdout.write(
+      `crash recovery: the killed server's broadcast reached Alice ${recoveredInMs} ms after the new server was up\n`
+    )
+    expect(received("alice", "movie")).toEqual([...aliceBefore, "stop 55 → pause"])
+    // The event is broadcast again whole (at least once): Carol's pause may come twice,
+    // which Trakt takes as the same state restated.
+    expect(
+      received("carol", "movie")
+        .slice(carolBefore)
+        .every((s) => s === "stop 55 → pause")
+    ).toBe(true)
+  }, 120_000)
+
   it("a second server on the same DATA_DIR exits non-zero at once, naming the directory and the holder; the first is unharmed", async () => {
     showOutputOnFailure()
     const second = spawnTs(mainScript, [], serverEnv())

@@ -7,6 +7,7 @@ import { deliverScrobble, notifyPermanentFailure } from "./Broadcast.js"
 import { FamilyScrobbleConfig } from "./Config.js"
 import type { GroupMember } from "./GroupMember.js"
 import { GroupStore } from "./GroupStore.js"
+import { whileLeased } from "./Leases.js"
 import { withGroupLock } from "./Locks.js"
 import { mediaTitle } from "./MediaRef.js"
 import { raiseNotification } from "./Notifications.js"
@@ -107,6 +108,9 @@ const retryFoundItem = (item: RetryItem, found: GroupMember, attempts: number) =
     }
   })
 
+/** How long claimed retries stay with their claimer without a renewal (renewed every third of it while worked on). */
+export const defaultRetryLease = Duration.seconds(10)
+
 /**
  * One pass: claim up to `limit` due items and retry them. Groups are worked on
  * concurrently; items of one group one after the other, oldest event first,
@@ -118,8 +122,9 @@ export const processDueRetries = (
   Effect.gen(function* () {
     const queue = yield* RetryQueue
     const now = yield* DateTime.now
-    const lease = Duration.decode(options.lease ?? Duration.minutes(5))
+    const lease = Duration.decode(options.lease ?? defaultRetryLease)
     const items = yield* queue.claimDue(now, options.limit ?? 100, DateTime.addDuration(now, lease))
+    const ids = items.map((item) => item.id)
     const byGroup = new Map<RetryItem["groupId"], Array<RetryItem>>()
     for (const item of items) {
       const list = byGroup.get(item.groupId)
@@ -133,6 +138,8 @@ export const processDueRetries = (
       ([groupId, groupItems]) => withGroupLock(groupId)(Effect.forEach(groupItems, retryItem)),
       { concurrency: 8 }
     ).pipe(
+      // Renewed while this pass works on them: a pass that dies gives them back within one lease.
+      whileLeased((leaseUntil) => queue.extendLeases(ids, leaseUntil), lease),
       Effect.onInterrupt(() => Effect.forEach(items, (item) => queue.release(item.id), { discard: true }))
     )
     const flat = results.flat()

@@ -64,6 +64,12 @@ export interface RetryQueueService {
     }>,
     at: DateTime.Utc
   ) => Effect.Effect<void>
+  /**
+   * The claimer is alive and still working on these items: their leases now end
+   * at `leaseUntil`. Items no longer claimed (completed, rescheduled, released)
+   * are left alone.
+   */
+  readonly extendLeases: (ids: ReadonlyArray<RetryItemId>, leaseUntil: DateTime.Utc) => Effect.Effect<void>
   /** Give a claimed item back untouched (shutdown). */
   readonly release: (id: RetryItemId) => Effect.Effect<void>
   /**

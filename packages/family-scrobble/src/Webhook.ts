@@ -10,6 +10,7 @@ import { GroupNotFound } from "./Errors.js"
 import type { FamilyGroup } from "./FamilyGroup.js"
 import { findGroupOrFail } from "./Groups.js"
 import { EventId, type FamilyGroupId } from "./Ids.js"
+import { whileLeased } from "./Leases.js"
 import { withGroupLock } from "./Locks.js"
 import { type Ignored, interpretPlexEvent } from "./PlaybackEvent.js"
 import { PlaybackSessions, trackPlayback } from "./PlaybackSession.js"
@@ -153,6 +154,12 @@ export const acceptGroupWebhook = (
 const defaultInboxLease = Duration.minutes(2)
 
 /**
+ * How long recovered entries stay with their recoverer without a renewal
+ * (`recoverInbox` renews every third of it while it works on them).
+ */
+export const defaultRecoveryLease = Duration.seconds(10)
+
+/**
  * The second half of a webhook: broadcast an inbox entry, then take it out of
  * the inbox. A group deleted meanwhile ends the entry too. A defect leaves the
  * entry in the inbox for `recoverInbox`.
@@ -182,9 +189,10 @@ export const recoverInbox = (
   Effect.gen(function* () {
     const inbox = yield* WebhookInbox
     const now = yield* DateTime.now
-    const lease = options.lease === undefined ? defaultInboxLease : Duration.decode(options.lease)
+    const lease = options.lease === undefined ? defaultRecoveryLease : Duration.decode(options.lease)
     const entries = yield* inbox.claimStale(now, options.limit ?? 100, DateTime.addDuration(now, lease))
     if (entries.length === 0) return 0
+    const ids = entries.map((entry) => entry.id)
     yield* Effect.logInfo("recovering webhook events").pipe(Effect.annotateLogs({ count: entries.length }))
     const byGroup = new Map<FamilyGroupId, Array<InboxEntry>>()
     for (const entry of entries) {
@@ -199,6 +207,6 @@ export const recoverInbox = (
         concurrency: 8,
         discard: true
       }
-    )
+    ).pipe(whileLeased((leaseUntil) => inbox.extendLeases(ids, leaseUntil), lease))
     return entries.length
   })

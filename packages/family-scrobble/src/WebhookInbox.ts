@@ -41,6 +41,13 @@ export interface WebhookInboxService {
     limit: number,
     leaseUntil: DateTime.Utc
   ) => Effect.Effect<ReadonlyArray<InboxEntry>>
+  /**
+   * The holder is alive and still working on these entries: their leases now end
+   * at `leaseUntil`. Entries already completed are skipped. Lets a live process
+   * hold work under a short lease (renewed every third of it), so what a dead one
+   * held comes back within one lease.
+   */
+  readonly extendLeases: (ids: ReadonlyArray<EventId>, leaseUntil: DateTime.Utc) => Effect.Effect<void>
   /** How many entries wait, all groups together (for health and metrics). */
   readonly size: () => Effect.Effect<number>
 }

@@ -101,6 +101,26 @@ for (const target of storeTargets()) {
       })
     )
 
+    it.effect(
+      "a renewed lease keeps claimed items with their worker; items no longer claimed are left alone",
+      () =>
+        Effect.gen(function* () {
+          const queue = yield* RetryQueue
+          const { group, members } = yield* family(2)
+          const [a, b] = members as [GroupMember, GroupMember]
+          const kept = item(a, { eventAt: 1, due: 30 })
+          const released = item(b, { eventAt: 2, due: 30 })
+          for (const i of [kept, released]) yield* queue.enqueue(i)
+          const mine = (claimed: ReadonlyArray<RetryItem>) => claimed.filter((i) => i.groupId === group.id)
+          expect(ids(mine(yield* queue.claimDue(at(40), 1000, at(100))))).toEqual([kept.id, released.id])
+          yield* queue.release(released.id)
+          yield* queue.extendLeases([kept.id, released.id], at(300))
+          // Past the first lease the renewed item stays claimed; the released one was claimable all along.
+          expect(ids(mine(yield* queue.claimDue(at(150), 1000, at(160))))).toEqual([released.id])
+          expect(ids(mine(yield* queue.claimDue(at(301), 1000, at(400))))).toEqual([kept.id, released.id])
+        })
+    )
+
     it.effect("concurrent claims never hand out the same item twice", () =>
       Effect.gen(function* () {
         const queue = yield* RetryQueue

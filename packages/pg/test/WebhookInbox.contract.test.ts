@@ -41,6 +41,26 @@ for (const target of storeTargets()) {
       })
     )
 
+    it.effect("a renewed lease keeps the entry with its holder; once renewals stop, it comes back", () =>
+      Effect.gen(function* () {
+        const inbox = yield* WebhookInbox
+        const { group } = yield* family(1)
+        const entry = entryFor(group.id, 0)
+        const other = entryFor(group.id, 1)
+        yield* inbox.record(entry, at(10))
+        yield* inbox.record(other, at(10))
+        yield* inbox.extendLeases([entry.id], at(20))
+        const mine = (claimed: ReadonlyArray<InboxEntry>) => claimed.filter((e) => e.groupId === group.id)
+        // Past the first lease: only the entry that was not renewed is stale.
+        expect(mine(yield* inbox.claimStale(at(15), 100, at(100)))).toEqual([other])
+        expect(mine(yield* inbox.claimStale(at(21), 100, at(100)))).toEqual([entry])
+        // A completed entry is not brought back by a late renewal.
+        yield* inbox.complete(entry.id)
+        yield* inbox.extendLeases([entry.id], at(500))
+        expect(mine(yield* inbox.claimStale(at(1_000), 100, at(2_000)))).toEqual([other])
+      })
+    )
+
     it.effect("stale entries come back oldest first, with the event as received", () =>
       Effect.gen(function* () {
         const inbox = yield* WebhookInbox

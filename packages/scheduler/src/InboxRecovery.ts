@@ -9,11 +9,11 @@ import { PeriodicJob } from "./PeriodicJob.js"
 
 /** Tuning of inbox recovery. */
 export interface InboxRecoveryOptions {
-  /** Time between runs. Default 5 seconds. */
+  /** Time between runs. Default 2 seconds (a cheap indexed query when nothing is stale). */
   readonly interval?: Duration.DurationInput
   /** Entries claimed per run. Default 100. */
   readonly limit?: number
-  /** How long claimed entries stay reserved for this process. Default 2 minutes. */
+  /** How long claimed entries stay reserved for this process without a renewal (renewed every third of it while worked on). Default 10 seconds. */
   readonly lease?: Duration.DurationInput
 }
 
@@ -29,7 +29,7 @@ const layer = (options: InboxRecoveryOptions = {}) =>
     }),
     {
       name: "inbox-recovery",
-      interval: options.interval ?? Duration.seconds(5),
+      interval: options.interval ?? Duration.seconds(2),
       didWork: (count) => count > 0
     }
   )

@@ -12,8 +12,9 @@ export interface RetryWorkerOptions {
   /** Items claimed per pass. Default 100. */
   readonly limit?: number
   /**
-   * How long claimed items stay reserved for this worker. A worker that dies
-   * without releasing them holds them this long. Default 5 minutes.
+   * How long claimed items stay reserved for this worker without a renewal: the
+   * worker renews it every third while it works on them, and a worker that dies
+   * holds them no longer than this. Default 10 seconds.
    */
   readonly lease?: Duration.DurationInput
 }

@@ -93,6 +93,10 @@ export const makeRetryQueueInMemory = (): RetryQueueService => {
           }
         }
       }),
+    extendLeases: (ids, leaseUntil) =>
+      Effect.sync(() => {
+        for (const id of ids) if (leases.has(id)) leases.set(id, leaseUntil.epochMillis)
+      }),
     release: (id) => Effect.sync(() => void leases.delete(id)),
     dropSuperseded: (memberIds, mediaKey, eventAt, deliveredRecordsPlay) =>
       Effect.sync(() =>

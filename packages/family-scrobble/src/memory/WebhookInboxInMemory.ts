@@ -32,6 +32,13 @@ export const makeWebhookInboxInMemory = (): WebhookInboxService => {
         for (const slot of stale) slot.leaseUntil = leaseUntil.epochMillis
         return stale.map((slot) => slot.entry)
       }),
+    extendLeases: (ids, leaseUntil) =>
+      Effect.sync(() => {
+        for (const id of ids) {
+          const slot = slots.get(id)
+          if (slot !== undefined) slot.leaseUntil = leaseUntil.epochMillis
+        }
+      }),
     size: () => Effect.sync(() => slots.size)
   }
 }

@@ -121,7 +121,7 @@ const WebhookLive = HttpApiBuilder.group(FamilyScrobbleApi, "webhook", (handlers
         // Recording and dispatching happen together even if the client goes away
         // meanwhile: a recorded event is broadcast now, not after its lease.
         const acceptance = yield* httpErrors(
-          acceptGroupWebhook(group, decoded.right.event).pipe(
+          acceptGroupWebhook(group, decoded.right.event, { lease: dispatcher.lease }).pipe(
             Effect.tapError(() => groups.forget(urlParams.id)),
             Effect.tap((accepted) =>
               accepted._tag === "Accepted" ? dispatcher.dispatch(accepted.entry) : Effect.void

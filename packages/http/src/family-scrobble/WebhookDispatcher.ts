@@ -6,6 +6,7 @@
 
 import type { Locks, SecureRandom } from "@org/core"
 import {
+  type EventId,
   FamilyScrobbleConfig,
   type GroupStore,
   type InboxEntry,
@@ -15,7 +16,8 @@ import {
   processInboxEntry,
   type RetryQueue,
   type TraktApi,
-  type WebhookInbox
+  WebhookInbox,
+  whileLeased
 } from "@org/family-scrobble"
 import { Context, Duration, Effect, FiberSet, Layer } from "effect"
 
@@ -36,9 +38,13 @@ export class WebhookDispatcher extends Context.Tag("@org/http/WebhookDispatcher"
   {
     /** Start broadcasting an accepted entry; returns at once. */
     readonly dispatch: (entry: InboxEntry) => Effect.Effect<void>
+    /** The lease to record entries under: this dispatcher renews it until their broadcast ends. */
+    readonly lease: Duration.Duration
   }
 >() {
-  static readonly layer = (options: { readonly drainTimeout?: Duration.DurationInput } = {}) =>
+  static readonly layer = (
+    options: { readonly drainTimeout?: Duration.DurationInput; readonly lease?: Duration.DurationInput } = {}
+  ) =>
     Layer.scoped(
       WebhookDispatcher,
       Effect.gen(function* () {
@@ -46,6 +52,17 @@ export class WebhookDispatcher extends Context.Tag("@org/http/WebhookDispatcher"
         const context = yield* Effect.context<BroadcastServices>()
         // A reference, not in the context unless provided: carry the settings in force over explicitly.
         const settings = yield* FamilyScrobbleConfig
+        // What waits here or is being broadcast stays leased to this process: renewed
+        // every third of the lease, so if the process dies another takes it over within
+        // one lease (10 s), not minutes. Forked before the drain below is added, so it
+        // keeps renewing while the drain runs.
+        const lease = Duration.decode(options.lease ?? Duration.seconds(10))
+        const held = new Set<EventId>()
+        const inbox = Context.get(context, WebhookInbox)
+        yield* whileLeased(
+          (leaseUntil) => (held.size === 0 ? Effect.void : inbox.extendLeases([...held], leaseUntil)),
+          lease
+        )(Effect.never).pipe(Effect.forkScoped)
         // Finalizers run last-added first: drain, then FiberSet interrupts the rest.
         yield* Effect.addFinalizer(() =>
           FiberSet.awaitEmpty(fibers).pipe(
@@ -58,6 +75,7 @@ export class WebhookDispatcher extends Context.Tag("@org/http/WebhookDispatcher"
             Effect.catchAllCause((cause) =>
               Effect.logError("broadcast failed; the event stays in the inbox for recovery", cause)
             ),
+            Effect.ensuring(Effect.sync(() => held.delete(entry.id))),
             Effect.annotateLogs({ event_id: entry.id, group_id: entry.groupId }),
             Effect.provide(context),
             Effect.provideService(FamilyScrobbleConfig, settings)
@@ -76,8 +94,10 @@ export class WebhookDispatcher extends Context.Tag("@org/http/WebhookDispatcher"
             return Effect.zipRight(process(next), drain(groupId))
           })
         return {
+          lease,
           dispatch: (entry) =>
             Effect.suspend(() => {
+              held.add(entry.id)
               const backlog = backlogs.get(entry.groupId)
               if (backlog !== undefined) {
                 backlog.push(entry)

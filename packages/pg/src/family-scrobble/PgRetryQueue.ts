@@ -196,6 +196,16 @@ export const makePgRetryQueue = Effect.gen(function* () {
             )}::jsonb) AS f(id uuid, attempts int, last_error text, next_attempt_at timestamptz)
             WHERE q.id = f.id`.pipe(Effect.asVoid, Effect.orDie),
 
+    extendLeases: (ids, leaseUntil) =>
+      ids.length === 0
+        ? Effect.void
+        : sql`
+            UPDATE ${items} SET locked_until = ${toDate(leaseUntil)}
+            WHERE id = ANY(${[...ids]}::uuid[]) AND locked_until IS NOT NULL`.pipe(
+            Effect.asVoid,
+            Effect.orDie
+          ),
+
     release: (id) =>
       sql`UPDATE ${items} SET locked_until = NULL WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
 

@@ -122,6 +122,14 @@ export const makePgWebhookInbox = Effect.gen(function* () {
 
     complete: (id) => sql`DELETE FROM ${inbox} WHERE id = ${id}`.pipe(Effect.asVoid, Effect.orDie),
 
+    extendLeases: (ids, leaseUntil) =>
+      ids.length === 0
+        ? Effect.void
+        : sql`UPDATE ${inbox} SET lease_until = ${DateTime.toDate(leaseUntil)} WHERE id = ANY(${[...ids]}::text[])`.pipe(
+            Effect.asVoid,
+            Effect.orDie
+          ),
+
     claimStale: (now, limit, leaseUntil) =>
       limit <= 0
         ? Effect.succeed([])

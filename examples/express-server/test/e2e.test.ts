@@ -439,6 +439,46 @@ describe("the Express example, end to end", () => {
     ).toBe(true)
   }, 120_000)
 
+  it("a play held by a killed server never reaches a member after the item's pause and finish", async () => {
+    showOutputOnFailure()
+    // The play (a resume of the movie) reaches Carol, and hangs at Alice's Trakt when the server is killed.
+    sandbox.injectFault("alice", { kind: "hang" }, { times: 1 })
+    const before = { alice: received("alice", "movie").length, carol: received("carol", "movie").length }
+    const aliceRequests = sandbox.requests("alice").length
+    await webhook("resume", "movie", 55)
+    await until(
+      "Carol's start, and Alice's POST hanging",
+      () =>
+        received("carol", "movie").length === before.carol + 1 &&
+        sandbox.requests("alice").length > aliceRequests
+    )
+    const killed = server()
+    killed.process.kill("SIGKILL")
+    await withTimeout(killed.exited, 30_000, "the killed server to exit")
+    child = undefined
+
+    // The new server gets the pause and the finish at once, whenever it takes the play over.
+    child = await startChild()
+    await webhook("pause", "movie", 40)
+    await webhook("scrobble", "movie")
+    await until(
+      "everyone's finish",
+      () =>
+        ["alice", "carol"].every((user) => received(user, "movie").at(-1) === "stop 90 → scrobble") ||
+        undefined,
+      30_000
+    )
+    // The killed server's play is taken over within its lease, and after that nothing more comes.
+    await until("an empty inbox", async () => (await api("GET", "/healthz")).body.inbox === 0, 30_000)
+    await pause(3_000)
+    for (const user of ["alice", "carol"]) {
+      const since = received(user, "movie").slice(user === "alice" ? before.alice : before.carol)
+      const finish = since.lastIndexOf("stop 90 → scrobble")
+      expect(finish, `${user}: ${since.join(", ")}`).toBeGreaterThanOrEqual(0)
+      expect(since.slice(finish + 1), `${user} after the finish: ${since.join(", ")}`).toEqual([])
+    }
+  }, 120_000)
+
   it("a second server on the same DATA_DIR exits non-zero at once, naming the directory and the holder; the first is unharmed", async () => {
     showOutputOnFailure()
     const second = spawnTs(mainScript, [], serverEnv())

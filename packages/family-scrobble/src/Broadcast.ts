@@ -20,7 +20,7 @@ import { raiseNotification } from "./Notifications.js"
 import type { ScrobbleCommand } from "./PlaybackSession.js"
 import { RetryItem, recordsPlay } from "./RetryItem.js"
 import { nextRetryAt } from "./RetryPolicy.js"
-import { RetryQueue } from "./RetryQueue.js"
+import { isStaleFor, RetryQueue } from "./RetryQueue.js"
 import type { Progress, ScrobbleAction } from "./ScrobbleAction.js"
 import { expireMember, refreshMemberTokens, usableTokens } from "./Tokens.js"
 import { classifyScrobbleFailure, describeAttentionStatus, TraktApi, type TraktFailure } from "./TraktApi.js"
@@ -302,7 +302,18 @@ export const broadcastScrobble = (
         Effect.annotateLogs({ member_username: member.displayName }),
         Effect.uninterruptible
       )
-    const authorized = members.filter((member) => member.isAuthorized)
+    const queue = yield* RetryQueue
+    // A member who already got this event (it is broadcast again after a crash) or a
+    // later action for the item is not sent it: a late start never follows a stop.
+    const last = yield* queue.lastDelivered(
+      members.map((member) => member.id),
+      command.mediaKey
+    )
+    const playRecorded = recordsPlay(command.action, command.progress)
+    const stale = new Set(
+      members.filter((member) => isStaleFor(last.get(member.id), context, playRecorded)).map((m) => m.id)
+    )
+    const authorized = members.filter((member) => member.isAuthorized && !stale.has(member.id))
     // Every member's delivery at once, under one deadline for all (they start together).
     yield* Effect.forEach(
       authorized,
@@ -319,13 +330,14 @@ export const broadcastScrobble = (
     // Older queued actions for this item are stale for every member it reached: one statement.
     const delivered = authorized.filter((member) => outcomes.get(member.id)?._tag === "Delivered")
     if (delivered.length > 0) {
-      const queue = yield* RetryQueue
+      const ids = delivered.map((member) => member.id)
       yield* queue.dropSuperseded(
-        delivered.map((member) => member.id),
+        ids,
         command.mediaKey,
         context.eventAt,
         recordsPlay(command.action, command.progress)
       )
+      yield* queue.recordDelivered(ids, command.mediaKey, context)
     }
     const report: BroadcastReport = {
       eventId: context.eventId,
@@ -334,11 +346,14 @@ export const broadcastScrobble = (
       title: command.title,
       members: members.map(
         (member): MemberOutcome =>
-          outcomes.get(member.id) ?? {
-            _tag: "Skipped",
-            member: memberRef(member),
-            reason: `the member is ${member.status}`
-          }
+          outcomes.get(member.id) ??
+          (stale.has(member.id)
+            ? {
+                _tag: "Skipped",
+                member: memberRef(member),
+                reason: "the member already got this event, or a later one for this item"
+              }
+            : { _tag: "Skipped", member: memberRef(member), reason: `the member is ${member.status}` })
       )
     }
     return report

@@ -13,7 +13,7 @@ import { mediaTitle } from "./MediaRef.js"
 import { raiseNotification } from "./Notifications.js"
 import type { RetryItem } from "./RetryItem.js"
 import { nextRetryAt } from "./RetryPolicy.js"
-import { RetryQueue } from "./RetryQueue.js"
+import { isStaleFor, RetryQueue } from "./RetryQueue.js"
 
 /** What one pass over the queue did. */
 export interface RetryRunReport {
@@ -64,12 +64,21 @@ const retryFoundItem = (item: RetryItem, found: GroupMember, attempts: number) =
         return "permanentlyFailed" satisfies ItemResult
       })
     if (!found.isAuthorized) return yield* giveUp(`the member is ${found.status}`, false)
+    // The member got this event or a later action for the item since it was queued
+    // (another process, or a broadcast after a crash): sending it now would go back in time.
+    const last = yield* queue.lastDelivered([item.memberId], item.mediaKey)
+    if (isStaleFor(last.get(item.memberId), item, item.recordsPlay)) {
+      yield* queue.complete(item.id)
+      yield* Effect.logInfo("retry dropped: the member already got this or a later action")
+      return "dropped" satisfies ItemResult
+    }
 
     const result = yield* deliverScrobble(found, item)
     switch (result._tag) {
       case "Delivered":
         yield* queue.complete(item.id)
         yield* queue.dropSuperseded([item.memberId], item.mediaKey, item.eventAt, item.recordsPlay)
+        yield* queue.recordDelivered([item.memberId], item.mediaKey, item)
         yield* Effect.logInfo("retry delivered").pipe(
           Effect.annotateLogs({ attempts, trakt_action: result.traktAction })
         )

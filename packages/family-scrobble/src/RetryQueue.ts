@@ -7,7 +7,7 @@
  * and a watch is never lost to a later `start`.
  */
 import { Context, type DateTime, type Effect, type Option } from "effect"
-import type { FamilyGroupId, GroupMemberId, RetryItemId } from "./Ids.js"
+import type { EventId, FamilyGroupId, GroupMemberId, RetryItemId } from "./Ids.js"
 import type { RetryItem } from "./RetryItem.js"
 
 export interface QueueDepth {
@@ -15,6 +15,25 @@ export interface QueueDepth {
   readonly retrying: number
   readonly permanentFailure: number
 }
+
+/** The event of the latest action a member got for an item. */
+export interface Delivered {
+  readonly eventId: EventId
+  readonly eventAt: DateTime.Utc
+}
+
+/**
+ * Whether an event is stale for a member who last got `last`: it was delivered
+ * already (the same event, broadcast again after a crash), or, unless it records
+ * a play (a finish is kept: the member did watch), something later was.
+ */
+export const isStaleFor = (
+  last: Delivered | undefined,
+  event: { readonly eventId: EventId; readonly eventAt: DateTime.Utc },
+  recordsPlay: boolean
+): boolean =>
+  last !== undefined &&
+  (last.eventId === event.eventId || (!recordsPlay && last.eventAt.epochMillis > event.eventAt.epochMillis))
 
 export interface RetryQueueService {
   /**
@@ -84,6 +103,22 @@ export interface RetryQueueService {
     eventAt: DateTime.Utc,
     deliveredRecordsPlay: boolean
   ) => Effect.Effect<number>
+  /**
+   * An action for an item reached these members: remember it as the latest each
+   * got for the item, unless a later one is remembered already. What a member has
+   * got is what a late event (one recorded before a crash and broadcast after it,
+   * or a retry) is held against: it is never sent when something later was.
+   */
+  readonly recordDelivered: (
+    memberIds: ReadonlyArray<GroupMemberId>,
+    mediaKey: string,
+    delivered: Delivered
+  ) => Effect.Effect<void>
+  /** The latest action of an item each of these members got (members who got none are absent). */
+  readonly lastDelivered: (
+    memberIds: ReadonlyArray<GroupMemberId>,
+    mediaKey: string
+  ) => Effect.Effect<ReadonlyMap<GroupMemberId, Delivered>>
   /** A member was removed: drop all their items. Returns how many. */
   readonly removeForMember: (memberId: GroupMemberId) => Effect.Effect<number>
   /** A group was deleted: drop all its items. */

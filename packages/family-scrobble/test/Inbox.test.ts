@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, TestClock } from "effect"
+import { Duration, Effect, Fiber, Option, TestClock } from "effect"
 import {
   acceptWebhook,
   deleteFamilyGroup,
@@ -99,5 +99,49 @@ describe("recoverInbox", () => {
       yield* processInboxEntry(accepted.entry)
       expect(yield* inbox.size()).toBe(0)
     }).pipe(Effect.provide(FamilyScrobbleTest()))
+  )
+})
+
+describe("order across a crash", () => {
+  it.effect(
+    "a play recorded before a crash and broadcast after the item's pause and finish is not sent: no late start follows a stop",
+    () =>
+      Effect.gen(function* () {
+        const trakt = yield* TestTrakt
+        const inbox = yield* WebhookInbox
+        const { group } = yield* setupFamily("LivingRoom", ["mum", "dad"])
+        // The play is recorded, then its process dies before broadcasting it.
+        const play = yield* acceptWebhook(group.id, plexEvent("media.play", "LivingRoom", heatMetadata, 0))
+        if (play._tag !== "Accepted") throw new Error("expected the play to be accepted")
+        // The next process handles the same item's pause and finish first.
+        yield* TestClock.adjust(Duration.minutes(20))
+        const pause = yield* acceptWebhook(
+          group.id,
+          plexEvent("media.pause", "LivingRoom", heatMetadata, 0.4 * heatMetadata.duration)
+        )
+        if (pause._tag !== "Accepted") throw new Error("expected the pause to be accepted")
+        yield* settle(processInboxEntry(pause.entry))
+        yield* TestClock.adjust(Duration.minutes(90))
+        const finish = yield* acceptWebhook(
+          group.id,
+          plexEvent("media.scrobble", "LivingRoom", heatMetadata, 0.95 * heatMetadata.duration)
+        )
+        if (finish._tag !== "Accepted") throw new Error("expected the finish to be accepted")
+        yield* settle(processInboxEntry(finish.entry))
+        const before = yield* Effect.forEach(["mum", "dad"], (name) => trakt.scrobbles(name))
+        // Then the old play is recovered and broadcast: nobody gets it.
+        const late = yield* settle(processInboxEntry(play.entry))
+        const report = Option.getOrThrow(late)
+        if (report._tag !== "Broadcast") throw new Error(`expected a broadcast report, got ${report._tag}`)
+        expect(report.broadcast.members.map((m) => [m._tag, "reason" in m ? m.reason : ""])).toEqual([
+          ["Skipped", "the member already got this event, or a later one for this item"],
+          ["Skipped", "the member already got this event, or a later one for this item"]
+        ])
+        expect(yield* Effect.forEach(["mum", "dad"], (name) => trakt.scrobbles(name))).toEqual(before)
+        expect(yield* inbox.size()).toBe(0)
+        // And the same event broadcast again (after a crash mid-broadcast) is not sent twice.
+        yield* settle(processInboxEntry(finish.entry))
+        expect(yield* Effect.forEach(["mum", "dad"], (name) => trakt.scrobbles(name))).toEqual(before)
+      }).pipe(Effect.provide(FamilyScrobbleTest()))
   )
 })

@@ -121,6 +121,29 @@ for (const target of storeTargets()) {
         })
     )
 
+    it.effect("remembers the latest action each member got for an item, never going back", () =>
+      Effect.gen(function* () {
+        const queue = yield* RetryQueue
+        const { members } = yield* family(2)
+        const [a, b] = members as [GroupMember, GroupMember]
+        const first = { eventId: EventId.make(randomUUID()), eventAt: at(10) }
+        const later = { eventId: EventId.make(randomUUID()), eventAt: at(20) }
+        expect((yield* queue.lastDelivered([a.id, b.id], "movie:heat")).size).toBe(0)
+        yield* queue.recordDelivered([a.id, b.id], "movie:heat", first)
+        yield* queue.recordDelivered([a.id], "movie:heat", later)
+        // An older one arriving late does not replace the later one.
+        yield* queue.recordDelivered([a.id], "movie:heat", first)
+        const last = yield* queue.lastDelivered([a.id, b.id], "movie:heat")
+        expect(last.get(a.id)).toEqual(later)
+        expect(last.get(b.id)).toEqual(first)
+        // Per item: another item knows nothing of these.
+        expect((yield* queue.lastDelivered([a.id], "movie:other")).size).toBe(0)
+        // A removed member's record goes with them.
+        yield* queue.removeForMember(b.id)
+        expect((yield* queue.lastDelivered([b.id], "movie:heat")).size).toBe(0)
+      })
+    )
+
     it.effect("concurrent claims never hand out the same item twice", () =>
       Effect.gen(function* () {
         const queue = yield* RetryQueue

@@ -2,13 +2,15 @@
  * A `RetryQueue` in a JavaScript Map, with leases like the durable one.
  */
 import { DateTime, Effect, Layer } from "effect"
-import type { RetryItemId } from "../Ids.js"
+import type { GroupMemberId, RetryItemId } from "../Ids.js"
 import { RetryItem } from "../RetryItem.js"
-import { type QueueDepth, RetryQueue, type RetryQueueService } from "../RetryQueue.js"
+import { type Delivered, type QueueDepth, RetryQueue, type RetryQueueService } from "../RetryQueue.js"
 
 export const makeRetryQueueInMemory = (): RetryQueueService => {
   const items = new Map<RetryItemId, RetryItem>()
   const leases = new Map<RetryItemId, number>()
+  /** The latest action each (member, item) got: `member\u0000mediaKey`. */
+  const deliveries = new Map<string, Delivered>()
   const pending = (item: RetryItem) => item.status !== "permanent_failure"
   const byEvent = (a: RetryItem, b: RetryItem) =>
     a.eventAt.epochMillis - b.eventAt.epochMillis || a.createdAt.epochMillis - b.createdAt.epochMillis
@@ -107,7 +109,29 @@ export const makeRetryQueueInMemory = (): RetryQueueService => {
           0
         )
       ),
-    removeForMember: (memberId) => Effect.sync(() => dropWhere((item) => item.memberId === memberId)),
+    recordDelivered: (memberIds, mediaKey, delivered) =>
+      Effect.sync(() => {
+        for (const memberId of memberIds) {
+          const key = `${memberId}\u0000${mediaKey}`
+          const last = deliveries.get(key)
+          if (last === undefined || last.eventAt.epochMillis <= delivered.eventAt.epochMillis)
+            deliveries.set(key, delivered)
+        }
+      }),
+    lastDelivered: (memberIds, mediaKey) =>
+      Effect.sync(() => {
+        const found = new Map<GroupMemberId, Delivered>()
+        for (const memberId of memberIds) {
+          const last = deliveries.get(`${memberId}\u0000${mediaKey}`)
+          if (last !== undefined) found.set(memberId, last)
+        }
+        return found
+      }),
+    removeForMember: (memberId) =>
+      Effect.sync(() => {
+        for (const key of deliveries.keys()) if (key.startsWith(`${memberId}\u0000`)) deliveries.delete(key)
+        return dropWhere((item) => item.memberId === memberId)
+      }),
     removeForGroup: (groupId) => Effect.sync(() => dropWhere((item) => item.groupId === groupId)),
     depth: (groupId) =>
       Effect.sync(() => {

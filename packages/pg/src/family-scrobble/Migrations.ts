@@ -165,12 +165,30 @@ const webhookInbox = (schema: string) =>
   })
 
 /**
+ * The latest action each member got for each item: a late event (recorded before
+ * a crash and broadcast after it, or a retry) is held against it and never sent
+ * when something later was. One row per (member, item), replaced by later ones.
+ */
+const memberDeliveries = (schema: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE ${sql(`${schema}.member_deliveries`)} (
+        member_id uuid NOT NULL REFERENCES ${sql(`${schema}.group_members`)} (id) ON DELETE CASCADE,
+        media_key text NOT NULL,
+        event_id text NOT NULL,
+        event_at timestamptz NOT NULL,
+        PRIMARY KEY (member_id, media_key)
+      )`
+  })
+
+/**
  * The family-scrobbling migrations, for a schema (default `family_scrobble`).
  *
  * `0006` once created the prune engine's tables in this schema; they now live in
  * the prune domain's own schema (`@org/pg/prune` moves them). It stays as an
  * empty step so that databases made before and after the split agree on the
- * numbering: the next migration here is `0007`.
+ * numbering.
  */
 export const familyScrobbleMigrations = domainMigrations("family-scrobble", "family_scrobble", (schema) => ({
   "0001_initial": initial(schema),
@@ -178,5 +196,6 @@ export const familyScrobbleMigrations = domainMigrations("family-scrobble", "fam
   "0003_notification_order": notificationOrder(schema),
   "0004_claim_order": claimOrder(schema),
   "0005_webhook_inbox": webhookInbox(schema),
-  "0006_prune_moved": Effect.void
+  "0006_prune_moved": Effect.void,
+  "0007_member_deliveries": memberDeliveries(schema)
 }))

@@ -16,7 +16,7 @@ import { SqlClient } from "@effect/sql"
 import {
   EventId,
   type FamilyGroupId,
-  type GroupMemberId,
+  GroupMemberId,
   MediaRef,
   type QueueDepth,
   RetryItem,
@@ -87,6 +87,7 @@ export const makePgRetryQueue = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const { schema } = yield* PgStoreConfig
   const items = sql(`${schema}.retry_queue_items`)
+  const deliveries = sql(`${schema}.member_deliveries`)
   const columns = sql`id, group_id, member_id, event_id, action, media, media_key, progress, attempts, status,
     event_at, next_attempt_at, last_error, created_at, updated_at`
 
@@ -219,8 +220,41 @@ export const makePgRetryQueue = Effect.gen(function* () {
             Effect.orDie
           ),
 
+    recordDelivered: (memberIds, mediaKey, delivered) =>
+      memberIds.length === 0
+        ? Effect.void
+        : sql`
+            INSERT INTO ${deliveries} (member_id, media_key, event_id, event_at)
+            SELECT m, ${mediaKey}, ${delivered.eventId}, ${toDate(delivered.eventAt)}
+            FROM unnest(${[...memberIds]}::uuid[]) AS m
+            -- A member removed meanwhile has no row to point at: skip it, not fail.
+            WHERE EXISTS (SELECT 1 FROM ${sql(`${schema}.group_members`)} g WHERE g.id = m)
+            ON CONFLICT (member_id, media_key) DO UPDATE
+              SET event_id = EXCLUDED.event_id, event_at = EXCLUDED.event_at
+              WHERE ${deliveries}.event_at <= EXCLUDED.event_at`.pipe(Effect.asVoid, Effect.orDie),
+
+    lastDelivered: (memberIds, mediaKey) =>
+      memberIds.length === 0
+        ? Effect.succeed(new Map())
+        : sql<{ member_id: string; event_id: string; event_at: Date }>`
+            SELECT member_id, event_id, event_at FROM ${deliveries}
+            WHERE member_id = ANY(${[...memberIds]}::uuid[]) AND media_key = ${mediaKey}`.pipe(
+            Effect.map(
+              (rows) =>
+                new Map(
+                  rows.map((row) => [
+                    GroupMemberId.make(row.member_id),
+                    { eventId: EventId.make(row.event_id), eventAt: DateTime.unsafeMake(row.event_at) }
+                  ])
+                )
+            ),
+            Effect.orDie
+          ),
+
     removeForMember: (memberId) =>
-      sql`DELETE FROM ${items} WHERE member_id = ${memberId} RETURNING id`.pipe(
+      sql`
+        WITH forgotten AS (DELETE FROM ${deliveries} WHERE member_id = ${memberId})
+        DELETE FROM ${items} WHERE member_id = ${memberId} RETURNING id`.pipe(
         Effect.map((rows) => rows.length),
         Effect.orDie
       ),

@@ -50,6 +50,8 @@ export interface ServerConfig {
   readonly retryBaseDelayMs: number
   readonly retryMaxAttempts: number
   readonly logLevel: LogLevel.Literal
+  /** `TRUST_PROXY`: clients are told apart by `X-Forwarded-For` (rate limits). */
+  readonly trustProxy: boolean
   /** Things worth a warning at start that are not errors. */
   readonly warnings: ReadonlyArray<string>
 }
@@ -88,7 +90,8 @@ export const variableNames = [
   "TOKEN_ENCRYPTION_KEY",
   "RETRY_BASE_DELAY_MS",
   "RETRY_MAX_ATTEMPTS",
-  "LOG_LEVEL"
+  "LOG_LEVEL",
+  "TRUST_PROXY"
 ] as const
 
 export type VariableName = (typeof variableNames)[number]
@@ -306,6 +309,13 @@ export const validateVariables = (
     else logLevel = level
   }
 
+  const proxyFlag = raw.TRUST_PROXY?.toLowerCase()
+  const trustProxy = proxyFlag === "1" || proxyFlag === "true" || proxyFlag === "yes"
+  if (proxyFlag !== undefined && !trustProxy && !["0", "false", "no"].includes(proxyFlag))
+    problems.push(
+      `TRUST_PROXY must be 1 (behind your own reverse proxy: clients are told apart by X-Forwarded-For) or 0, got "${raw.TRUST_PROXY}"`
+    )
+
   if (problems.length > 0) return Either.left(new InvalidConfiguration({ problems }))
   return Either.right({
     port,
@@ -319,6 +329,7 @@ export const validateVariables = (
     retryBaseDelayMs,
     retryMaxAttempts,
     logLevel,
+    trustProxy,
     warnings
   })
 }

@@ -173,7 +173,9 @@ export const startServer = async (
       retryBaseDelay: Duration.millis(config.retryBaseDelayMs),
       retryMaxAttempts: config.retryMaxAttempts
     },
-    logLevel: config.logLevel
+    logLevel: config.logLevel,
+    // Behind your own reverse proxy every client would be the proxy: X-Forwarded-For tells them apart.
+    rateLimits: { trustProxy: config.trustProxy }
   })
 
   const app = express()

@@ -313,4 +313,13 @@ describe("tokenKeyProblem", () => {
     expect(tokenKeyProblem(key)).toBeUndefined()
     expect(tokenKeyProblem(`new:${key}, old:${key}`)).toBeUndefined()
   })
+
+  it("TRUST_PROXY: 1 tells clients apart by X-Forwarded-For; anything but 0 or 1 is refused by name", () => {
+    expect(ok({ ...trakt }).trustProxy).toBe(false)
+    expect(ok({ ...trakt, TRUST_PROXY: "1" }).trustProxy).toBe(true)
+    expect(ok({ ...trakt, TRUST_PROXY: "no" }).trustProxy).toBe(false)
+    expect(problem({ TRUST_PROXY: "maybe" })).toBe(
+      'TRUST_PROXY must be 1 (behind your own reverse proxy: clients are told apart by X-Forwarded-For) or 0, got "maybe"'
+    )
+  })
 })

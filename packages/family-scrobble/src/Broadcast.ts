@@ -305,15 +305,17 @@ export const broadcastScrobble = (
     const queue = yield* RetryQueue
     // A member who already got this event (it is broadcast again after a crash) or a
     // later action for the item is not sent it: a late start never follows a stop.
+    // Only authorized members are asked about: the others are skipped for their status anyway.
+    const eligible = members.filter((member) => member.isAuthorized)
     const last = yield* queue.lastDelivered(
-      members.map((member) => member.id),
+      eligible.map((member) => member.id),
       command.mediaKey
     )
     const playRecorded = recordsPlay(command.action, command.progress)
     const stale = new Set(
-      members.filter((member) => isStaleFor(last.get(member.id), context, playRecorded)).map((m) => m.id)
+      eligible.filter((member) => isStaleFor(last.get(member.id), context, playRecorded)).map((m) => m.id)
     )
-    const authorized = members.filter((member) => member.isAuthorized && !stale.has(member.id))
+    const authorized = eligible.filter((member) => !stale.has(member.id))
     // Every member's delivery at once, under one deadline for all (they start together).
     yield* Effect.forEach(
       authorized,

@@ -10,7 +10,20 @@ import { InvalidConfig } from "./Errors.js"
 export const PauseMode = Schema.Literal("stop", "pause")
 export type PauseMode = typeof PauseMode.Type
 
+/**
+ * Who may create a family group from the public pages and endpoints:
+ * - `open` (default): anyone who reaches the server, within the rate limits;
+ * - `invite`: whoever holds a single-use code the admin made;
+ * - `admin`: nobody; the admin creates groups and adds members.
+ */
+export const OnboardingMode = Schema.Literal("open", "invite", "admin")
+export type OnboardingMode = typeof OnboardingMode.Type
+
 export interface FamilySettings {
+  /** Who may create family groups (see `OnboardingMode`). Default `open`. */
+  readonly onboarding: OnboardingMode
+  /** How long an invite code stays valid when the admin gives no other time. Default 7 days. */
+  readonly inviteTtl: Duration.Duration
   /** Members per group, 1 to 100. Default 10. */
   readonly maxMembers: number
   /**
@@ -65,6 +78,8 @@ export type FamilySettingsInput = {
 }
 
 export const defaultSettings: FamilySettings = {
+  onboarding: "open",
+  inviteTtl: Duration.days(7),
   maxMembers: 10,
   watchedThreshold: 80,
   pauseMode: "stop",
@@ -87,6 +102,8 @@ const PositiveDuration = Schema.DurationFromSelf.pipe(
 const NonNegativeDuration = Schema.DurationFromSelf
 
 const SettingsSchema = Schema.Struct({
+  onboarding: OnboardingMode,
+  inviteTtl: PositiveDuration,
   maxMembers: Schema.Int.pipe(Schema.between(1, 100)),
   watchedThreshold: Schema.Number.pipe(Schema.between(80, 95)),
   pauseMode: PauseMode,
@@ -104,6 +121,7 @@ const SettingsSchema = Schema.Struct({
 })
 
 const durationKeys = [
+  "inviteTtl",
   "duplicateWindow",
   "finishWindow",
   "sessionIdleTimeout",

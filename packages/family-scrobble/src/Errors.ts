@@ -87,6 +87,35 @@ export class PlexUsernameTaken extends Schema.TaggedError<PlexUsernameTaken>()("
   }
 }
 
+/** Onboarding is `admin` only on this server: the public pages create no groups and add no members. */
+export class OnboardingClosed extends Schema.TaggedError<OnboardingClosed>()("OnboardingClosed", {}) {
+  override get message(): string {
+    return "Family groups on this server are set up by its admin: ask them to create yours or add you."
+  }
+}
+
+/** Onboarding is `invite` only and the request carried no invite code. */
+export class InviteRequired extends Schema.TaggedError<InviteRequired>()("InviteRequired", {}) {
+  override get message(): string {
+    return "Creating a family group on this server needs an invite code from its admin."
+  }
+}
+
+/** An invite code that is unknown, used, revoked or expired. Which one is not said. */
+export class InviteInvalid extends Schema.TaggedError<InviteInvalid>()("InviteInvalid", {}) {
+  override get message(): string {
+    return "This invite code is not valid: it may have been used already or have expired. Ask the admin for a new one."
+  }
+}
+
+export class InviteNotFound extends Schema.TaggedError<InviteNotFound>()("InviteNotFound", {
+  inviteId: Schema.String
+}) {
+  override get message(): string {
+    return `No invite has the id ${this.inviteId}.`
+  }
+}
+
 const oauthStateMessages = {
   unknown: "This authorization link is not valid. Start again from the family page.",
   used: "This authorization link was already used. Start again from the family page.",

@@ -10,13 +10,15 @@ import { Context, type DateTime, type Effect, type Option } from "effect"
 import type {
   DuplicateMemberLabel,
   DuplicateTraktAccount,
+  InviteInvalid,
   MemberLimitReached,
   MemberNotFound,
   PlexUsernameTaken
 } from "./Errors.js"
 import type { FamilyGroup } from "./FamilyGroup.js"
 import type { AuthorizationStatus, GroupMember, TraktTokens } from "./GroupMember.js"
-import type { FamilyGroupId, GroupMemberId, TraktUsername } from "./Ids.js"
+import type { FamilyGroupId, GroupMemberId, InviteId, TraktUsername } from "./Ids.js"
+import type { Invite, InviteCode, InviteRedemption } from "./Invite.js"
 
 /** A group with its member count, for listings. */
 export interface GroupSummary {
@@ -26,11 +28,17 @@ export interface GroupSummary {
 }
 
 export interface GroupStoreService {
-  /** Insert a group with its first members, all or nothing. */
+  /**
+   * Insert a group with its first members, all or nothing. With an invite, the
+   * invite is used in the same step: the group is created only if the code is
+   * an unused, unexpired invite, and the invite is used only if the group is
+   * created. Two requests with one code create one group.
+   */
   readonly createGroup: (
     group: FamilyGroup,
-    members: ReadonlyArray<GroupMember>
-  ) => Effect.Effect<void, PlexUsernameTaken>
+    members: ReadonlyArray<GroupMember>,
+    invite?: InviteRedemption
+  ) => Effect.Effect<void, PlexUsernameTaken | InviteInvalid>
   readonly findGroup: (groupId: FamilyGroupId) => Effect.Effect<Option.Option<FamilyGroup>>
   /** Case-insensitive lookup. */
   readonly findGroupByPlexUsername: (plexUsername: string) => Effect.Effect<Option.Option<FamilyGroup>>
@@ -74,6 +82,13 @@ export interface GroupStoreService {
     status: AuthorizationStatus,
     reason: Option.Option<string>
   ) => Effect.Effect<void>
+  /** Keep an invite with its code (a store may keep only a hash of the code). */
+  readonly createInvite: (invite: Invite, code: InviteCode) => Effect.Effect<void>
+  /** Every invite, newest first. */
+  readonly listInvites: () => Effect.Effect<ReadonlyArray<Invite>>
+  /** Delete an invite, used or not (a group made with it stays). Returns false when there was none. */
+  readonly deleteInvite: (inviteId: InviteId) => Effect.Effect<boolean>
+
   /** Authorized members whose access token expires before `at`. */
   readonly listMembersExpiringBefore: (at: DateTime.Utc) => Effect.Effect<ReadonlyArray<GroupMember>>
 }

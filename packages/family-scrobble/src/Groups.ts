@@ -9,8 +9,11 @@ import { FamilyScrobbleConfig } from "./Config.js"
 import {
   decodeInput,
   GroupNotFound,
+  InviteInvalid,
+  InviteRequired,
   MemberNotFound,
   NotificationNotFound,
+  OnboardingClosed,
   PlexUsernameTaken
 } from "./Errors.js"
 import { FamilyGroup } from "./FamilyGroup.js"
@@ -18,6 +21,7 @@ import { GroupMember } from "./GroupMember.js"
 import { checkAddMember, checkNewGroupLabels, checkRemoveMember } from "./GroupRules.js"
 import { GroupStore, type GroupSummary } from "./GroupStore.js"
 import { FamilyGroupId, GroupMemberId, MemberLabel, NotificationId, PlexUsername } from "./Ids.js"
+import { InviteCode, type InviteRedemption } from "./Invite.js"
 import { withGroupLock } from "./Locks.js"
 import type { Notification } from "./Notification.js"
 import { Notifications, raiseNotification } from "./Notifications.js"
@@ -80,32 +84,82 @@ export interface CreatedGroup {
   readonly members: ReadonlyArray<MemberInvitation>
 }
 
-/**
- * Create a family group for a Plex account with one member per label (1 to
- * `maxMembers`), and issue each member their Trakt authorization link.
- */
-export const createFamilyGroup = (input: {
-  readonly plexUsername: string
-  readonly labels: ReadonlyArray<string>
-}) =>
+const createGroupWith = (
+  input: { readonly plexUsername: string; readonly labels: ReadonlyArray<string> },
+  invite: Option.Option<InviteCode>
+) =>
   Effect.gen(function* () {
     const { plexUsername, labels } = yield* decodeInput(CreateGroupInput)(input)
     const settings = yield* FamilyScrobbleConfig
     const store = yield* GroupStore
     yield* checkNewGroupLabels(labels, settings.maxMembers)
-    if (Option.isSome(yield* store.findGroupByPlexUsername(plexUsername))) {
+    // With an invite the store says whether the name is taken, and only once the code is good.
+    if (Option.isNone(invite) && Option.isSome(yield* store.findGroupByPlexUsername(plexUsername))) {
       return yield* new PlexUsernameTaken({ plexUsername })
     }
     const now = yield* DateTime.now
     const group = new FamilyGroup({ id: FamilyGroupId.make(yield* randomUuid), plexUsername, createdAt: now })
     const members = yield* Effect.forEach(labels, (label) => newMember(group, label, now))
-    yield* store.createGroup(group, members)
+    const redemption = Option.map(invite, (code): InviteRedemption => ({ code, at: now }))
+    yield* store.createGroup(group, members, Option.getOrUndefined(redemption))
     const invitations = yield* Effect.forEach(members, issueAuthorization)
     yield* Effect.logInfo("family group created").pipe(
       Effect.annotateLogs({ group_id: group.id, member_count: members.length })
     )
     const created: CreatedGroup = { group, members: invitations }
     return created
+  })
+
+/**
+ * Create a family group for a Plex account with one member per label (1 to
+ * `maxMembers`), and issue each member their Trakt authorization link. This is
+ * the admin's way, whatever the onboarding mode; the public one is
+ * `onboardFamilyGroup`.
+ */
+export const createFamilyGroup = (input: {
+  readonly plexUsername: string
+  readonly labels: ReadonlyArray<string>
+}) => createGroupWith(input, Option.none())
+
+const decodeInviteCode = Schema.decodeUnknownOption(InviteCode)
+
+/**
+ * Create a family group from the public onboarding, as the `onboarding` setting
+ * allows: `open` creates it; `invite` needs an unused invite code, used up by
+ * the group it creates; `admin` refuses (`OnboardingClosed`). An open server
+ * ignores a code.
+ */
+export const onboardFamilyGroup = (input: {
+  readonly plexUsername: string
+  readonly labels: ReadonlyArray<string>
+  readonly inviteCode?: string | undefined
+}) =>
+  Effect.gen(function* () {
+    const settings = yield* FamilyScrobbleConfig
+    switch (settings.onboarding) {
+      case "admin":
+        return yield* new OnboardingClosed()
+      case "open":
+        return yield* createGroupWith(input, Option.none())
+      case "invite": {
+        const raw = input.inviteCode?.trim() ?? ""
+        if (raw === "") return yield* new InviteRequired()
+        const code = decodeInviteCode(raw)
+        if (Option.isNone(code)) return yield* new InviteInvalid()
+        return yield* createGroupWith(input, code)
+      }
+    }
+  })
+
+/**
+ * Add a member from the public onboarding (by the group's id, which only the
+ * household and the admin know): refused when onboarding is `admin` only.
+ */
+export const onboardGroupMember = (groupId: string, input: { readonly label: string }) =>
+  Effect.gen(function* () {
+    const settings = yield* FamilyScrobbleConfig
+    if (settings.onboarding === "admin") return yield* new OnboardingClosed()
+    return yield* addGroupMember(groupId, input)
   })
 
 /** Add a member to an existing group and issue their authorization link. */

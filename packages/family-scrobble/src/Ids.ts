@@ -18,6 +18,10 @@ export type GroupMemberId = typeof GroupMemberId.Type
 export const NotificationId = Schema.UUID.pipe(Schema.brand("NotificationId"))
 export type NotificationId = typeof NotificationId.Type
 
+/** Identifier of an invite (not its code, which only its holder knows). */
+export const InviteId = Schema.UUID.pipe(Schema.brand("InviteId"))
+export type InviteId = typeof InviteId.Type
+
 /** Identifier of an item of the retry queue. */
 export const RetryItemId = Schema.UUID.pipe(Schema.brand("RetryItemId"))
 export type RetryItemId = typeof RetryItemId.Type

@@ -99,7 +99,7 @@ for (const database of databases()) {
           familyScrobbleMigrations({ schema: fs }),
           pruneMigrations({ schema: pr })
         ])
-        expect(applied["family-scrobble"]?.length).toBe(7)
+        expect(applied["family-scrobble"]?.length).toBe(8)
         expect(applied.prune).toEqual([[1, "prune"]])
         expect(yield* tablesOf(pr)).toEqual(["migrations", ...[...pruneTables].sort()])
         const family = yield* tablesOf(fs)

@@ -5,7 +5,15 @@
 import { randomUUID } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { GroupMemberId, GroupStore, TraktTokens, TraktUsername } from "@org/family-scrobble"
+import {
+  GroupMemberId,
+  GroupStore,
+  Invite,
+  InviteCode,
+  InviteId,
+  TraktTokens,
+  TraktUsername
+} from "@org/family-scrobble"
 import { Effect, Exit, Option, Redacted } from "effect"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
 import { at, newGroup, newMember } from "./fixtures.js"
@@ -21,6 +29,21 @@ const tokens = (tag: string, expiresIn = 86_400) =>
 
 const failureTag = <A, E extends { _tag: string }>(exit: Exit.Exit<A, E>) =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error._tag : "no typed failure"
+
+/** An unused invite made at `at(0)`, valid for an hour, with a fresh code. */
+const newInvite = (note?: string) => ({
+  invite: new Invite({
+    id: InviteId.make(randomUUID()),
+    note: Option.fromNullable(note),
+    createdAt: at(0),
+    expiresAt: at(3600),
+    usedAt: Option.none(),
+    groupId: Option.none()
+  }),
+  code: InviteCode.make(randomUUID().replaceAll("-", ""))
+})
+
+const inviteById = (invites: ReadonlyArray<Invite>, id: InviteId) => invites.find((i) => i.id === id)
 
 for (const target of storeTargets()) {
   layer(target.layer, { timeout: 60_000 })(`GroupStore contract: ${target.name}`, (it) => {
@@ -181,7 +204,133 @@ for (const target of storeTargets()) {
       })
     )
 
+    it.effect("an invite creates one group and is used by it; its code then creates nothing", () =>
+      Effect.gen(function* () {
+        const store = yield* GroupStore
+        const { invite, code } = newInvite("the Smiths")
+        yield* store.createInvite(invite, code)
+        const listed = inviteById(yield* store.listInvites(), invite.id)
+        expect(listed?.note).toEqual(Option.some("the Smiths"))
+        expect(listed?.stateAt(at(10))).toBe("unused")
+
+        const group = newGroup()
+        yield* store.createGroup(group, [newMember(group, "A")], { code, at: at(10) })
+        const used = inviteById(yield* store.listInvites(), invite.id)
+        expect(used?.usedAt).toEqual(Option.some(at(10)))
+        expect(used?.groupId).toEqual(Option.some(group.id))
+
+        const second = newGroup()
+        const member = newMember(second, "B")
+        const exit = yield* Effect.exit(store.createGroup(second, [member], { code, at: at(11) }))
+        expect(failureTag(exit)).toBe("InviteInvalid")
+        expect(Option.isNone(yield* store.findGroup(second.id))).toBe(true)
+        expect(Option.isNone(yield* store.findMember(member.id))).toBe(true)
+      })
+    )
+
+    it.effect("an unknown or expired code creates nothing; a refused group leaves its invite unused", () =>
+      Effect.gen(function* () {
+        const store = yield* GroupStore
+        const { invite, code } = newInvite()
+        yield* store.createInvite(invite, code)
+        const unknown = newGroup()
+        expect(
+          failureTag(
+            yield* Effect.exit(
+              store.createGroup(unknown, [newMember(unknown, "A")], {
+                code: InviteCode.make(`${code}x`),
+                at: at(1)
+              })
+            )
+          )
+        ).toBe("InviteInvalid")
+        const late = newGroup()
+        expect(
+          failureTag(
+            yield* Effect.exit(store.createGroup(late, [newMember(late, "A")], { code, at: at(3600) }))
+          )
+        ).toBe("InviteInvalid")
+        expect(Option.isNone(yield* store.findGroup(unknown.id))).toBe(true)
+        expect(Option.isNone(yield* store.findGroup(late.id))).toBe(true)
+
+        const existing = newGroup()
+        yield* store.createGroup(existing, [newMember(existing, "A")])
+        const clash = newGroup(existing.plexUsername)
+        expect(
+          failureTag(
+            yield* Effect.exit(store.createGroup(clash, [newMember(clash, "B")], { code, at: at(5) }))
+          )
+        ).toBe("PlexUsernameTaken")
+        expect(inviteById(yield* store.listInvites(), invite.id)?.stateAt(at(5))).toBe("unused")
+      })
+    )
+
+    it.effect("two groups racing on one code: exactly one is created", () =>
+      Effect.gen(function* () {
+        const store = yield* GroupStore
+        const { invite, code } = newInvite()
+        yield* store.createInvite(invite, code)
+        const groups = Array.from({ length: 6 }, () => newGroup())
+        const exits = yield* Effect.forEach(
+          groups,
+          (group) => Effect.exit(store.createGroup(group, [newMember(group, "A")], { code, at: at(1) })),
+          { concurrency: "unbounded" }
+        )
+        expect(exits.filter(Exit.isSuccess)).toHaveLength(1)
+        expect(exits.filter(Exit.isFailure).map(failureTag)).toEqual(Array(5).fill("InviteInvalid"))
+        const created = yield* Effect.forEach(groups, (group) => store.findGroup(group.id))
+        expect(created.filter(Option.isSome)).toHaveLength(1)
+      })
+    )
+
+    it.effect("lists invites newest first; deleting one or its group keeps the other facts", () =>
+      Effect.gen(function* () {
+        const store = yield* GroupStore
+        const older = newInvite("older")
+        const newer = newInvite("newer")
+        yield* store.createInvite(older.invite, older.code)
+        yield* store.createInvite(
+          new Invite({ ...newer.invite, createdAt: at(1), expiresAt: at(3601) }),
+          newer.code
+        )
+        const ids = (yield* store.listInvites()).map((i) => i.id)
+        expect(ids.indexOf(newer.invite.id)).toBeLessThan(ids.indexOf(older.invite.id))
+
+        const group = newGroup()
+        yield* store.createGroup(group, [newMember(group, "A")], { code: older.code, at: at(2) })
+        yield* store.deleteGroup(group.id)
+        const orphan = inviteById(yield* store.listInvites(), older.invite.id)
+        expect(orphan?.groupId).toEqual(Option.none())
+        expect(orphan?.stateAt(at(3))).toBe("used")
+
+        expect(yield* store.deleteInvite(newer.invite.id)).toBe(true)
+        expect(yield* store.deleteInvite(newer.invite.id)).toBe(false)
+        expect(inviteById(yield* store.listInvites(), newer.invite.id)).toBeUndefined()
+        const afterRevoke = newGroup()
+        expect(
+          failureTag(
+            yield* Effect.exit(
+              store.createGroup(afterRevoke, [newMember(afterRevoke, "A")], { code: newer.code, at: at(4) })
+            )
+          )
+        ).toBe("InviteInvalid")
+      })
+    )
+
     if (target.postgres) {
+      it.effect("keeps only a hash of an invite code", () =>
+        Effect.gen(function* () {
+          const store = yield* GroupStore
+          const sql = yield* SqlClient.SqlClient
+          const { schema } = yield* PgStoreConfig
+          const { invite, code } = newInvite()
+          yield* store.createInvite(invite, code)
+          const rows = yield* sql`SELECT * FROM ${sql(`${schema}.invites`)} WHERE id = ${invite.id}`
+          expect(rows).toHaveLength(1)
+          expect(JSON.stringify(rows)).not.toContain(code)
+        })
+      )
+
       it.effect("stores tokens encrypted: the table holds no usable token", () =>
         Effect.gen(function* () {
           const store = yield* GroupStore

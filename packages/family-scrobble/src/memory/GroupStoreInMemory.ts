@@ -2,10 +2,11 @@
  * A `GroupStore` in a JavaScript Map. Each operation runs synchronously, so the
  * invariant checks and the writes they guard are atomic, as in a database.
  */
-import { Effect, Layer, Option, Redacted } from "effect"
+import { DateTime, Effect, Layer, Option, Redacted } from "effect"
 import {
   DuplicateMemberLabel,
   DuplicateTraktAccount,
+  InviteInvalid,
   MemberLimitReached,
   MemberNotFound,
   PlexUsernameTaken
@@ -16,13 +17,19 @@ import { GroupStore, type GroupStoreService, type GroupSummary } from "../GroupS
 import {
   type FamilyGroupId,
   type GroupMemberId,
+  type InviteId,
   normalizePlexUsername,
   normalizeTraktUsername
 } from "../Ids.js"
+import { Invite } from "../Invite.js"
 
 export const makeGroupStoreInMemory = (): GroupStoreService => {
   const groups = new Map<FamilyGroupId, FamilyGroup>()
   const members = new Map<GroupMemberId, GroupMember>()
+  /** Invites by their code; a process's memory is not at rest, so codes are kept as they are. */
+  const invites = new Map<string, Invite>()
+  const findInvite = (inviteId: InviteId) =>
+    [...invites.entries()].find(([, invite]) => invite.id === inviteId)
   const membersOf = (groupId: FamilyGroupId) => [...members.values()].filter((m) => m.groupId === groupId)
   const update = (memberId: GroupMemberId, change: Partial<ConstructorParameters<typeof GroupMember>[0]>) => {
     const member = members.get(memberId)
@@ -30,13 +37,26 @@ export const makeGroupStoreInMemory = (): GroupStoreService => {
   }
 
   return {
-    createGroup: (group, initial) =>
-      Effect.suspend(() => {
+    createGroup: (group, initial, redemption) =>
+      Effect.suspend((): Effect.Effect<void, PlexUsernameTaken | InviteInvalid> => {
+        const invite = redemption === undefined ? undefined : invites.get(redemption.code)
+        if (
+          redemption !== undefined &&
+          (invite === undefined || invite.stateAt(redemption.at) !== "unused")
+        ) {
+          return Effect.fail(new InviteInvalid())
+        }
         const key = normalizePlexUsername(group.plexUsername)
         for (const existing of groups.values()) {
           if (normalizePlexUsername(existing.plexUsername) === key) {
             return Effect.fail(new PlexUsernameTaken({ plexUsername: group.plexUsername }))
           }
+        }
+        if (redemption !== undefined && invite !== undefined) {
+          invites.set(
+            redemption.code,
+            new Invite({ ...invite, usedAt: Option.some(redemption.at), groupId: Option.some(group.id) })
+          )
         }
         groups.set(group.id, group)
         for (const member of initial) members.set(member.id, member)
@@ -64,6 +84,10 @@ export const makeGroupStoreInMemory = (): GroupStoreService => {
     deleteGroup: (groupId) =>
       Effect.sync(() => {
         for (const member of membersOf(groupId)) members.delete(member.id)
+        for (const [code, invite] of invites) {
+          if (Option.contains(invite.groupId, groupId))
+            invites.set(code, new Invite({ ...invite, groupId: Option.none() }))
+        }
         return groups.delete(groupId)
       }),
     listMembers: (groupId) => Effect.sync(() => membersOf(groupId)),
@@ -121,6 +145,20 @@ export const makeGroupStoreInMemory = (): GroupStoreService => {
           ...(status === "authorized" ? {} : { tokens: Option.none() })
         })
       ),
+    createInvite: (invite, code) => Effect.sync(() => void invites.set(code, invite)),
+    listInvites: () =>
+      Effect.sync(() =>
+        [...invites.values()].sort(
+          (a, b) =>
+            DateTime.toEpochMillis(b.createdAt) - DateTime.toEpochMillis(a.createdAt) ||
+            b.id.localeCompare(a.id)
+        )
+      ),
+    deleteInvite: (inviteId) =>
+      Effect.sync(() => {
+        const found = findInvite(inviteId)
+        return found !== undefined && invites.delete(found[0])
+      }),
     listMembersExpiringBefore: (at) =>
       Effect.sync(() =>
         [...members.values()].filter(

@@ -183,6 +183,28 @@ const memberDeliveries = (schema: string) =>
   })
 
 /**
+ * Invites the admin makes for onboarding `invite`. Only a SHA-256 of each code
+ * is kept: the code is 128 random bits, so a fast hash is enough, and the
+ * database never holds a usable code.
+ */
+const invites = (schema: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE ${sql(`${schema}.invites`)} (
+        id uuid PRIMARY KEY,
+        code_hash text NOT NULL UNIQUE,
+        note text,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz,
+        -- Checked at commit: a redemption marks the invite before it inserts the group.
+        group_id uuid REFERENCES ${sql(`${schema}.family_groups`)} (id) ON DELETE SET NULL
+          DEFERRABLE INITIALLY DEFERRED
+      )`
+  })
+
+/**
  * The family-scrobbling migrations, for a schema (default `family_scrobble`).
  *
  * `0006` once created the prune engine's tables in this schema; they now live in
@@ -197,5 +219,6 @@ export const familyScrobbleMigrations = domainMigrations("family-scrobble", "fam
   "0004_claim_order": claimOrder(schema),
   "0005_webhook_inbox": webhookInbox(schema),
   "0006_prune_moved": Effect.void,
-  "0007_member_deliveries": memberDeliveries(schema)
+  "0007_member_deliveries": memberDeliveries(schema),
+  "0008_invites": invites(schema)
 }))

@@ -5,6 +5,7 @@
  * encrypted, and a refresh replaces the pair only if the stored refresh token is
  * still the one the refresher started from (compare-and-set on its hash).
  */
+import { createHash } from "node:crypto"
 import { SqlClient, type SqlError } from "@effect/sql"
 import {
   type AuthorizationStatus,
@@ -17,6 +18,9 @@ import {
   GroupStore,
   type GroupStoreService,
   type GroupSummary,
+  Invite,
+  type InviteId,
+  InviteInvalid,
   MemberLimitReached,
   MemberNotFound,
   PlexUsernameTaken,
@@ -60,6 +64,18 @@ const toGroup = (row: GroupRow) =>
     createdAt: DateTime.unsafeMake(row.created_at)
   })
 
+interface InviteRow {
+  readonly id: string
+  readonly note: string | null
+  readonly created_at: Date
+  readonly expires_at: Date
+  readonly used_at: Date | null
+  readonly group_id: string | null
+}
+
+/** The stored form of an invite code: its SHA-256 (the code is 128 random bits). */
+const inviteCodeHash = (code: string): string => createHash("sha256").update(code).digest("base64")
+
 const dateOrNone = (value: Date | null) =>
   value === null ? Option.none() : Option.some(DateTime.unsafeMake(value))
 
@@ -71,6 +87,17 @@ export const makePgGroupStore = (cipher: TokenCipher) =>
     const { schema } = yield* PgStoreConfig
     const groups = sql(`${schema}.family_groups`)
     const members = sql(`${schema}.group_members`)
+    const invites = sql(`${schema}.invites`)
+
+    const toInvite = (row: InviteRow) =>
+      new Invite({
+        id: row.id as InviteId,
+        note: Option.fromNullable(row.note),
+        createdAt: DateTime.unsafeMake(row.created_at),
+        expiresAt: DateTime.unsafeMake(row.expires_at),
+        usedAt: dateOrNone(row.used_at),
+        groupId: Option.fromNullable(row.group_id as FamilyGroupId | null)
+      })
 
     const toMember = (row: MemberRow) =>
       new GroupMember({
@@ -134,10 +161,18 @@ export const makePgGroupStore = (cipher: TokenCipher) =>
       FROM ${members}`
 
     const service: GroupStoreService = {
-      createGroup: (group, initial) =>
+      createGroup: (group, initial, redemption) =>
         sql
           .withTransaction(
             Effect.gen(function* () {
+              if (redemption !== undefined) {
+                const at = toDate(redemption.at)
+                const used = yield* sql`
+                  UPDATE ${invites} SET used_at = ${at}, group_id = ${group.id}
+                  WHERE code_hash = ${inviteCodeHash(redemption.code)} AND used_at IS NULL AND expires_at > ${at}
+                  RETURNING id`
+                if (used.length === 0) return yield* new InviteInvalid()
+              }
               yield* sql`INSERT INTO ${groups} ${sql.insert({
                 id: group.id,
                 plex_username: group.plexUsername,
@@ -272,6 +307,28 @@ export const makePgGroupStore = (cipher: TokenCipher) =>
             ...(status === "authorized" ? {} : tokenColumns(Option.none()))
           })}
           WHERE id = ${memberId}`.pipe(Effect.asVoid, Effect.orDie),
+      createInvite: (invite, code) =>
+        sql`INSERT INTO ${invites} ${sql.insert({
+          id: invite.id,
+          code_hash: inviteCodeHash(code),
+          note: Option.getOrNull(invite.note),
+          created_at: toDate(invite.createdAt),
+          expires_at: toDate(invite.expiresAt),
+          used_at: Option.getOrNull(Option.map(invite.usedAt, toDate)),
+          group_id: Option.getOrNull(invite.groupId)
+        })}`.pipe(Effect.asVoid, Effect.orDie),
+      listInvites: () =>
+        sql<InviteRow>`
+          SELECT id, note, created_at, expires_at, used_at, group_id FROM ${invites}
+          ORDER BY created_at DESC, id DESC`.pipe(
+          Effect.map((rows) => rows.map(toInvite)),
+          Effect.orDie
+        ),
+      deleteInvite: (inviteId) =>
+        sql`DELETE FROM ${invites} WHERE id = ${inviteId} RETURNING id`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          Effect.orDie
+        ),
       listMembersExpiringBefore: (at) =>
         sql<MemberRow>`
           ${selectMembers} WHERE status = 'authorized' AND token_expires_at < ${toDate(at)}

@@ -119,7 +119,11 @@ const createGroupWith = (
 export const createFamilyGroup = (input: {
   readonly plexUsername: string
   readonly labels: ReadonlyArray<string>
-}) => createGroupWith(input, Option.none())
+}) =>
+  createGroupWith(input, Option.none()).pipe(
+    // Without an invite no invite can be refused.
+    Effect.catchTag("InviteInvalid", (error) => Effect.die(error))
+  )
 
 const decodeInviteCode = Schema.decodeUnknownOption(InviteCode)
 

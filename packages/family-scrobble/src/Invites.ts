@@ -32,7 +32,9 @@ export interface CreatedInvite {
 }
 
 /** Make a single-use invite code (128 random bits, 22 URL-safe characters). */
-export const createInvite = (input: { readonly note?: string; readonly expiresInHours?: number } = {}) =>
+export const createInvite = (
+  input: { readonly note?: string | undefined; readonly expiresInHours?: number | undefined } = {}
+) =>
   Effect.gen(function* () {
     const { note, expiresInHours } = yield* decodeInput(CreateInviteInput)(input)
     const settings = yield* FamilyScrobbleConfig

@@ -79,6 +79,8 @@ const validate = (doc: Doc, schema: Json, value: unknown, at = "$"): Array<strin
 
 let surface: InMemorySurface
 let closed: InMemorySurface
+let inviteOnly: InMemorySurface
+let adminOnly: InMemorySurface
 let doc: Doc
 const walked = new Set<string>()
 
@@ -161,11 +163,15 @@ const call = async (
 beforeAll(async () => {
   surface = await inMemorySurface()
   closed = await inMemorySurface({ adminToken: undefined })
+  inviteOnly = await inMemorySurface({}, { settings: { onboarding: "invite" } })
+  adminOnly = await inMemorySurface({}, { settings: { onboarding: "admin" } })
   doc = (await (await surface.request("/openapi.json")).json()) as Doc
 })
 afterAll(async () => {
   await surface?.close()
   await closed?.close()
+  await inviteOnly?.close()
+  await adminOnly?.close()
 })
 
 describe("the OpenAPI document and the behaviour agree", () => {
@@ -298,6 +304,66 @@ describe("the OpenAPI document and the behaviour agree", () => {
     ).toBe(404)
     expect((await call("GET", "/healthz")).status).toBe(200)
     expect((await call("DELETE", `/admin/api/family-groups/${groupId}`, { admin: true })).status).toBe(204)
+
+    // Onboarding by invite: the admin makes a code, one group is created with it.
+    const on = inviteOnly
+    const invite = await call("POST", "/admin/api/invites", { admin: true, on, json: { note: "the Smiths" } })
+    expect(invite.status).toBe(201)
+    expect(
+      (await call("POST", "/admin/api/invites", { admin: true, on, json: { expiresInHours: 0 } })).status
+    ).toBe(400)
+    expect((await call("POST", "/admin/api/invites", { admin: true, on, json: { x: 1 } })).status).toBe(400)
+    const family = { plexUsername: freshPlexUser("Invited"), labels: ["A"] }
+    expect((await call("POST", "/oauth/family/state", { on, json: family })).status).toBe(403)
+    const inviteCode = invite.body.code as string
+    expect((await call("POST", "/oauth/family/state", { on, json: { ...family, inviteCode } })).status).toBe(
+      201
+    )
+    const reused = { ...family, plexUsername: freshPlexUser("Again"), inviteCode }
+    expect((await call("POST", "/oauth/family/state", { on, json: reused })).status).toBe(403)
+    const invites = await call("GET", "/admin/api/invites", { admin: true, on })
+    expect(invites.status).toBe(200)
+    expect((invites.body.invites as ReadonlyArray<Json>)[0]).toMatchObject({
+      state: "used",
+      note: "the Smiths"
+    })
+    expect(JSON.stringify(invites.body)).not.toContain(inviteCode)
+    expect(
+      (await call("DELETE", `/admin/api/invites/${invite.body.id as string}`, { admin: true, on })).status
+    ).toBe(204)
+    expect((await call("DELETE", `/admin/api/invites/${unknownId}`, { admin: true, on })).status).toBe(404)
+
+    // Onboarding by the admin only.
+    const adminFamily = { plexUsername: freshPlexUser("AdminMade"), labels: ["A", "B"] }
+    expect((await call("POST", "/oauth/family/state", { on: adminOnly, json: adminFamily })).status).toBe(403)
+    const made = await call("POST", "/admin/api/family-groups", {
+      admin: true,
+      on: adminOnly,
+      json: adminFamily
+    })
+    expect(made.status).toBe(201)
+    expect(made.body.members).toHaveLength(2)
+    expect(
+      (await call("POST", "/admin/api/family-groups", { admin: true, on: adminOnly, json: adminFamily }))
+        .status
+    ).toBe(409)
+    expect(
+      (
+        await call("POST", "/admin/api/family-groups", {
+          admin: true,
+          on: adminOnly,
+          json: { ...adminFamily, inviteCode: "x" }
+        })
+      ).status
+    ).toBe(400)
+    expect(
+      (
+        await call("POST", "/oauth/family/state", {
+          on: adminOnly,
+          json: { groupId: made.body.groupId, label: "C" }
+        })
+      ).status
+    ).toBe(403)
 
     // Every operation of the document was walked.
     const listed = Object.entries(doc.paths).flatMap(([path, methods]) =>

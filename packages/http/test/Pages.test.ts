@@ -23,12 +23,16 @@ const endpoints: ReadonlyArray<
   readonly [method: string, path: string, success: string, errors: ReadonlyArray<string>]
 > = [
   ["post", "/api", "200", ["400", "404", "413", "415"]],
-  ["post", "/oauth/family/state", "201", ["400", "404", "409"]],
+  ["post", "/oauth/family/state", "201", ["400", "403", "404", "409"]],
   ["get", "/oauth/family/{groupId}/status", "200", ["404"]],
   ["post", "/oauth/family/{groupId}/members/{memberId}/authorization", "201", ["404", "409"]],
   ["get", "/authorize/family/member", "200", ["400"]],
   ["post", "/api/telemetry", "202", ["400"]],
   ["get", "/admin/api/family-groups", "200", ["401", "403"]],
+  ["post", "/admin/api/family-groups", "201", ["400", "401", "403", "409"]],
+  ["post", "/admin/api/invites", "201", ["400", "401", "403"]],
+  ["get", "/admin/api/invites", "200", ["401", "403"]],
+  ["delete", "/admin/api/invites/{inviteId}", "204", ["401", "403", "404"]],
   ["get", "/admin/api/family-groups/{groupId}", "200", ["401", "403", "404"]],
   ["delete", "/admin/api/family-groups/{groupId}", "204", ["401", "403", "404"]],
   ["post", "/admin/api/family-groups/{groupId}/members", "201", ["400", "401", "403", "404", "409"]],
@@ -178,6 +182,26 @@ describe("pages", () => {
       expect((await response.text()).length).toBeGreaterThan(0)
     })
   }
+
+  it("the setup pages follow the onboarding mode: a code field for invite, no form for admin", async () => {
+    expect(await (await surface.request("/family")).text()).not.toContain('id="invite-code"')
+    const invite = await inMemorySurface({}, { settings: { onboarding: "invite" } })
+    const admin = await inMemorySurface({}, { settings: { onboarding: "admin" } })
+    try {
+      for (const path of ["/family", "/individual"]) {
+        const withCode = await (await invite.request(`${path}?invite=abc`)).text()
+        expect(withCode).toContain('id="invite-code"')
+        expect(withCode).toContain('id="group-form"')
+        const closed = await (await admin.request(path)).text()
+        expect(closed).toContain('data-testid="onboarding-closed"')
+        expect(closed).not.toContain('id="group-form"')
+        expect(closed).toContain("set up by its admin")
+      }
+    } finally {
+      await invite.close()
+      await admin.close()
+    }
+  })
 
   it("an unknown asset is a 404 with the headers", async () => {
     const response = await surface.request("/assets/nope.js")

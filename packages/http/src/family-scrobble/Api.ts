@@ -26,7 +26,7 @@ import {
   Unauthorized,
   UnsupportedMediaType
 } from "../HttpErrors.js"
-import { Conflict, NotFound } from "./Errors.js"
+import { Conflict, NotFound, OnboardingRefused } from "./Errors.js"
 
 const IsoDate = Schema.String.annotations({
   description: "An ISO 8601 instant",
@@ -57,14 +57,61 @@ export const Onboarding = Schema.Struct({
  */
 const strict = { onExcessProperty: "error" } as const
 
-export const CreateGroupRequest = Schema.Struct({
+const CreateGroupRequestFields = {
   plexUsername: Schema.String.annotations({
     description: "The shared Plex account whose playback is scrobbled."
   }),
   labels: Schema.Array(Schema.String).annotations({
     description: "One label per member (1–10), unique in the group."
   })
+}
+
+export const CreateGroupRequest = Schema.Struct({
+  ...CreateGroupRequestFields,
+  inviteCode: Schema.optional(
+    Schema.String.annotations({
+      description:
+        "The admin's invite code: required when the server's onboarding is `invite`, ignored when it is `open`."
+    })
+  )
 }).annotations({ identifier: "CreateGroupRequest", parseOptions: strict })
+
+/** The admin creates a group, whatever the onboarding mode. */
+export const AdminCreateGroupRequest = Schema.Struct({
+  plexUsername: CreateGroupRequestFields.plexUsername,
+  labels: CreateGroupRequestFields.labels
+}).annotations({ identifier: "AdminCreateGroupRequest", parseOptions: strict })
+
+export const CreateInviteRequest = Schema.Struct({
+  note: Schema.optional(
+    Schema.String.annotations({
+      description: 'For the admin\'s own list ("the Smiths"); up to 200 characters.'
+    })
+  ),
+  expiresInHours: Schema.optional(
+    Schema.Int.annotations({ description: "1 to 2160 (90 days); default the server's `inviteTtl` (7 days)." })
+  )
+}).annotations({ identifier: "CreateInviteRequest", parseOptions: strict })
+
+export const InviteView = Schema.Struct({
+  id: Schema.String,
+  note: Schema.NullOr(Schema.String),
+  state: Schema.Literal("unused", "used", "expired"),
+  createdAt: IsoDate,
+  expiresAt: IsoDate,
+  usedAt: Schema.NullOr(IsoDate),
+  groupId: Schema.NullOr(Schema.String).annotations({
+    description: "The group created with it, while it exists."
+  })
+}).annotations({ identifier: "Invite" })
+
+export const CreatedInviteView = Schema.Struct({
+  ...InviteView.fields,
+  code: Schema.String.annotations({ description: "Shown only now: the server keeps only a hash of it." }),
+  inviteUrl: Schema.String.annotations({
+    description: "The family page with the code filled in; send it to the household."
+  })
+}).annotations({ identifier: "CreatedInvite" })
 
 export const AddMemberRequest = Schema.Struct({
   groupId: Schema.String,
@@ -148,6 +195,7 @@ export const Health = Schema.Struct({
 const GroupIdParam = HttpApiSchema.param("groupId", Schema.String)
 const MemberIdParam = HttpApiSchema.param("memberId", Schema.String)
 const NotificationIdParam = HttpApiSchema.param("notificationId", Schema.String)
+const InviteIdParam = HttpApiSchema.param("inviteId", Schema.String)
 
 const Html = HttpApiSchema.Text({ contentType: "text/html" })
 
@@ -216,12 +264,14 @@ export class OnboardingGroup extends HttpApiGroup.make("onboarding")
       .addError(BadRequest)
       .addError(NotFound)
       .addError(Conflict)
+      .addError(OnboardingRefused)
       .addError(PayloadTooLarge)
       .annotate(OpenApi.Summary, "Create a family group, or add one member to a group")
       .annotate(
         OpenApi.Description,
         "`{ plexUsername, labels }` creates the group; `{ groupId, label }` adds one member. " +
-          "Each member gets an `authorizeUrl` to open in a new window."
+          "Each member gets an `authorizeUrl` to open in a new window. " +
+          "With onboarding `invite`, creating a group needs an `inviteCode`; with `admin`, both are refused (403)."
       )
   )
   .add(
@@ -298,6 +348,14 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       .annotate(OpenApi.Summary, "Every family group with its member counts")
   )
   .add(
+    HttpApiEndpoint.post("createGroup", "/admin/api/family-groups")
+      .setPayload(AdminCreateGroupRequest)
+      .addSuccess(Onboarding, { status: 201 })
+      .addError(BadRequest)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Create a family group, whatever the onboarding mode; answers its links")
+  )
+  .add(
     groupPath
       .addSuccess(GroupDetailsView)
       .addError(NotFound)
@@ -357,6 +415,27 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       .addSuccess(HttpApiSchema.NoContent)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Dismiss a notification")
+  )
+  .add(
+    HttpApiEndpoint.post("createInvite", "/admin/api/invites")
+      .setPayload(CreateInviteRequest)
+      .addSuccess(CreatedInviteView, { status: 201 })
+      .addError(BadRequest)
+      .annotate(
+        OpenApi.Summary,
+        "Make a single-use invite code for onboarding `invite`; the code is shown once"
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("listInvites", "/admin/api/invites")
+      .addSuccess(Schema.Struct({ invites: Schema.Array(InviteView) }))
+      .annotate(OpenApi.Summary, "Every invite, newest first, without its code")
+  )
+  .add(
+    HttpApiEndpoint.del("revokeInvite")`/admin/api/invites/${InviteIdParam}`
+      .addSuccess(HttpApiSchema.NoContent)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Revoke an invite; a group already made with it stays")
   )
   .middleware(AdminAuth)
   .annotate(OpenApi.Title, "Admin") {}

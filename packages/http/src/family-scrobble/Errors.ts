@@ -8,8 +8,8 @@ import { Schema } from "effect"
 
 export class NotFound extends Schema.TaggedError<NotFound>()(
   "NotFound",
-  { message: Schema.String, resource: Schema.Literal("group", "member", "notification") },
-  HttpApiSchema.annotations({ status: 404, description: "No such group, member or notification." })
+  { message: Schema.String, resource: Schema.Literal("group", "member", "notification", "invite") },
+  HttpApiSchema.annotations({ status: 404, description: "No such group, member, notification or invite." })
 ) {}
 
 export class Conflict extends Schema.TaggedError<Conflict>()(
@@ -26,4 +26,21 @@ export class Conflict extends Schema.TaggedError<Conflict>()(
     )
   },
   HttpApiSchema.annotations({ status: 409, description: "The change conflicts with the group as it is." })
+) {}
+
+/**
+ * The server's onboarding mode does not let this request create a group or add
+ * a member: `OnboardingClosed` (the admin sets groups up), `InviteRequired` (no
+ * code given), `InviteInvalid` (unknown, used, revoked or expired).
+ */
+export class OnboardingRefused extends Schema.TaggedError<OnboardingRefused>()(
+  "OnboardingRefused",
+  {
+    message: Schema.String,
+    reason: Schema.Literal("OnboardingClosed", "InviteRequired", "InviteInvalid")
+  },
+  HttpApiSchema.annotations({
+    status: 403,
+    description: "The server's onboarding mode refuses this request (see `reason`)."
+  })
 ) {}

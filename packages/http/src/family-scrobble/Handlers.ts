@@ -8,6 +8,7 @@ import {
   addGroupMember,
   completeAuthorization,
   createFamilyGroup,
+  createInvite,
   deleteFamilyGroup,
   dismissNotification,
   FamilyGroupId,
@@ -17,8 +18,12 @@ import {
   getFamilyGroup,
   listFamilyGroups,
   listGroupNotifications,
+  listInvites,
+  onboardFamilyGroup,
+  onboardGroupMember,
   reauthorizeMember,
   removeGroupMember,
+  revokeInvite,
   Telemetry,
   TelemetryEvent,
   WebhookInbox
@@ -29,14 +34,16 @@ import { findUnsafeText } from "../BodyGuard.js"
 import { readBodyWithin } from "../BodyLimit.js"
 import { BadRequest, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType } from "../HttpErrors.js"
 import { FamilyScrobbleApi } from "./Api.js"
-import { Conflict, NotFound } from "./Errors.js"
+import { Conflict, NotFound, OnboardingRefused } from "./Errors.js"
 import { GroupCache } from "./GroupCache.js"
 import { FamilyHttpConfig, webhookUrlOf } from "./HttpConfig.js"
 import { authorizeResultPage } from "./pages/index.js"
 import {
+  createdInviteView,
   groupDetailsView,
   groupSummaryView,
   invitationView,
+  inviteView,
   memberStatusView,
   notificationView,
   onboardingView
@@ -54,9 +61,13 @@ const conflictReasons = new Set([
   "DuplicateTraktAccount"
 ])
 
+const refusalReasons = new Set(["OnboardingClosed", "InviteRequired", "InviteInvalid"])
+
 /** A domain error as the HTTP error a client can act on. */
-export const toHttpError = (error: DomainError): BadRequest | NotFound | Conflict => {
+export const toHttpError = (error: DomainError): BadRequest | NotFound | Conflict | OnboardingRefused => {
   switch (error._tag) {
+    case "InviteNotFound":
+      return new NotFound({ message: error.message, resource: "invite" })
     case "GroupNotFound":
       return new NotFound({ message: error.message, resource: "group" })
     case "MemberNotFound":
@@ -67,18 +78,26 @@ export const toHttpError = (error: DomainError): BadRequest | NotFound | Conflic
       if (conflictReasons.has(error._tag)) {
         return new Conflict({ message: error.message, reason: error._tag as Conflict["reason"] })
       }
+      if (refusalReasons.has(error._tag)) {
+        return new OnboardingRefused({
+          message: error.message,
+          reason: error._tag as OnboardingRefused["reason"]
+        })
+      }
       return new BadRequest({ message: error.message })
   }
 }
 
-type NotFoundTag = "GroupNotFound" | "MemberNotFound" | "NotificationNotFound"
+type NotFoundTag = "GroupNotFound" | "MemberNotFound" | "NotificationNotFound" | "InviteNotFound"
 
 /** The HTTP error each domain error becomes, by its tag. */
 export type HttpErrorOf<E> = E extends { readonly _tag: NotFoundTag }
   ? NotFound
   : E extends { readonly _tag: Conflict["reason"] }
     ? Conflict
-    : BadRequest
+    : E extends { readonly _tag: OnboardingRefused["reason"] }
+      ? OnboardingRefused
+      : BadRequest
 
 const httpErrors = <A, E extends DomainError, R>(
   effect: Effect.Effect<A, E, R>
@@ -143,10 +162,14 @@ const WebhookLive = HttpApiBuilder.group(FamilyScrobbleApi, "webhook", (handlers
 )
 
 const isCreateGroup = (
-  payload:
-    | { readonly plexUsername: string; readonly labels: ReadonlyArray<string> }
-    | { readonly groupId: string }
-): payload is { readonly plexUsername: string; readonly labels: ReadonlyArray<string> } => "labels" in payload
+  payload: CreateGroupPayload | { readonly groupId: string }
+): payload is CreateGroupPayload => "labels" in payload
+
+type CreateGroupPayload = {
+  readonly plexUsername: string
+  readonly labels: ReadonlyArray<string>
+  readonly inviteCode?: string | undefined
+}
 
 const htmlPage = (status: number, body: string) =>
   HttpServerResponse.html(body).pipe(HttpServerResponse.setStatus(status))
@@ -157,10 +180,10 @@ const OnboardingLive = HttpApiBuilder.group(FamilyScrobbleApi, "onboarding", (ha
       Effect.gen(function* () {
         const settings = yield* FamilyHttpConfig
         if (isCreateGroup(payload)) {
-          const created = yield* httpErrors(createFamilyGroup(payload))
+          const created = yield* httpErrors(onboardFamilyGroup(payload))
           return onboardingView(settings, created.group, created.members)
         }
-        const invitation = yield* httpErrors(addGroupMember(payload.groupId, { label: payload.label }))
+        const invitation = yield* httpErrors(onboardGroupMember(payload.groupId, { label: payload.label }))
         return onboardingView(settings, { id: invitation.member.groupId }, [invitation])
       })
     )
@@ -245,6 +268,13 @@ const AdminLive = HttpApiBuilder.group(FamilyScrobbleApi, "admin", (handlers) =>
         return { groups: groups.map((summary) => groupSummaryView(settings, summary)) }
       })
     )
+    .handle("createGroup", ({ payload }) =>
+      Effect.gen(function* () {
+        const settings = yield* FamilyHttpConfig
+        const created = yield* httpErrors(createFamilyGroup(payload))
+        return onboardingView(settings, created.group, created.members)
+      })
+    )
     .handle("getGroup", ({ path }) =>
       Effect.gen(function* () {
         const settings = yield* FamilyHttpConfig
@@ -278,6 +308,19 @@ const AdminLive = HttpApiBuilder.group(FamilyScrobbleApi, "admin", (handlers) =>
     .handle("dismissNotification", ({ path }) =>
       httpErrors(dismissNotification(path.groupId, path.notificationId))
     )
+    .handle("createInvite", ({ payload }) =>
+      Effect.gen(function* () {
+        const settings = yield* FamilyHttpConfig
+        return createdInviteView(settings, yield* httpErrors(createInvite(payload)))
+      })
+    )
+    .handle("listInvites", () =>
+      Effect.gen(function* () {
+        const now = yield* DateTime.now
+        return { invites: (yield* listInvites).map((invite) => inviteView(invite, now)) }
+      })
+    )
+    .handle("revokeInvite", ({ path }) => httpErrors(revokeInvite(path.inviteId)))
 )
 
 const SystemLive = HttpApiBuilder.group(FamilyScrobbleApi, "system", (handlers) =>

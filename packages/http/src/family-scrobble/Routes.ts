@@ -21,8 +21,12 @@ export const PagesLive = HttpApiBuilder.Router.use((router) =>
     const settings = yield* FamilyScrobbleConfig
     const docs = docsPage(openApiDocument)
     yield* router.get("/", html(landingPage()))
-    yield* router.get("/family", html(wizardPage({ mode: "family", maxMembers: settings.maxMembers })))
-    yield* router.get("/individual", html(wizardPage({ mode: "individual", maxMembers: 1 })))
+    const onboarding = settings.onboarding
+    yield* router.get(
+      "/family",
+      html(wizardPage({ mode: "family", maxMembers: settings.maxMembers, onboarding }))
+    )
+    yield* router.get("/individual", html(wizardPage({ mode: "individual", maxMembers: 1, onboarding })))
     yield* router.get("/admin", html(adminPage()))
     yield* router.get("/docs", html(docs))
     yield* router.get("/openapi.json", HttpServerResponse.unsafeJson(openApiDocument))

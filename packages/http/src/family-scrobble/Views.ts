@@ -7,6 +7,8 @@ import type {
   GroupDetails,
   GroupMember,
   GroupSummary,
+  Invite,
+  InviteCode,
   MemberInvitation,
   Notification
 } from "@org/family-scrobble"
@@ -76,4 +78,27 @@ export const onboardingView = (
   groupId: group.id,
   webhookUrl: webhookUrlOf(settings, group.id),
   members: invitations.map(invitationView)
+})
+
+export const inviteView = (invite: Invite, now: DateTime.Utc) => ({
+  id: invite.id,
+  note: Option.getOrNull(invite.note),
+  state: invite.stateAt(now),
+  createdAt: iso(invite.createdAt),
+  expiresAt: iso(invite.expiresAt),
+  usedAt: isoOrNull(invite.usedAt),
+  groupId: Option.getOrNull(invite.groupId)
+})
+
+/** The family page with the code filled in. */
+export const inviteUrlOf = (settings: FamilyHttpSettings, code: InviteCode): string =>
+  `${settings.publicUrl}/family?invite=${encodeURIComponent(code)}`
+
+export const createdInviteView = (
+  settings: FamilyHttpSettings,
+  created: { readonly invite: Invite; readonly code: InviteCode }
+) => ({
+  ...inviteView(created.invite, created.invite.createdAt),
+  code: created.code,
+  inviteUrl: inviteUrlOf(settings, created.code)
 })

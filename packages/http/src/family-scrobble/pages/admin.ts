@@ -42,7 +42,42 @@ export const adminPage = (): string =>
       <thead><tr><th scope="col">Plex user</th><th scope="col">Members</th><th scope="col">Authorized</th><th scope="col">Created</th></tr></thead>
       <tbody id="groups-body"></tbody>
     </table>
-    <p id="no-groups" hidden>No family groups yet. One appears here when someone completes the first step of the <a href="/">setup</a>.</p>
+    <p id="no-groups" hidden>No family groups yet. One appears here when someone completes the first step of the <a href="/">setup</a>, or when you create one below.</p>
+
+    <h3 id="create-group-title">Create a group</h3>
+    <form id="create-group-form" novalidate aria-labelledby="create-group-title">
+      <div class="field">
+        <label for="create-plex-username">Plex username of the shared account</label>
+        <input type="text" id="create-plex-username" name="plexUsername" maxlength="100" autocomplete="off" autocapitalize="none" spellcheck="false" required aria-describedby="create-plex-username-error">
+        <p class="field-error" id="create-plex-username-error"></p>
+      </div>
+      <div class="field">
+        <label for="create-labels">Members</label>
+        <input type="text" id="create-labels" name="labels" autocomplete="off" required aria-describedby="create-labels-hint create-labels-error">
+        <p class="hint" id="create-labels-hint">Names separated by commas, for example: Mum, Dad, Sam.</p>
+        <p class="field-error" id="create-labels-error"></p>
+      </div>
+      <button type="submit" id="create-group-submit" class="primary" data-testid="create-group-submit">Create group</button>
+    </form>
+
+    <div class="toolbar">
+      <h3 id="invites-title" tabindex="-1">Invites</h3>
+    </div>
+    <p class="hint">With onboarding set to <code>invite</code>, a household needs one of these single-use codes to create its group. A code is shown once, when you make it.</p>
+    <form id="create-invite-form" novalidate>
+      <label for="invite-note">Note (for you: who it is for)</label>
+      <div class="inline-row">
+        <input type="text" id="invite-note" name="note" maxlength="200" autocomplete="off" aria-describedby="invite-note-error">
+        <button type="submit" id="create-invite-submit" class="primary" data-testid="create-invite-submit">Make invite</button>
+      </div>
+      <p class="field-error" id="invite-note-error"></p>
+    </form>
+    <div id="invite-link" class="notice" role="status" data-testid="invite-link"></div>
+    <table id="invites-table" class="stack" data-testid="invites-table" aria-labelledby="invites-title">
+      <thead><tr><th scope="col">Note</th><th scope="col">State</th><th scope="col">Expires</th><th scope="col">Actions</th></tr></thead>
+      <tbody id="invites-body"></tbody>
+    </table>
+    <p id="no-invites" class="hint" hidden>No invites.</p>
   </section>
 
   <section id="group-view" data-testid="group-view" aria-labelledby="group-title" hidden>
@@ -235,13 +270,97 @@ async function loadGroups(moveFocus) {
       el("td", { "data-label": "Created" }, formatDate(g.createdAt)))));
   $("#groups-table").hidden = groups.length === 0;
   $("#no-groups").hidden = groups.length > 0;
+  await loadInvites();
   showView("groups");
   if (moveFocus) $("#groups-title").focus();
 }
 
+const INVITE_STATE_TEXT = { unused: "Unused", used: "Used", expired: "Expired" };
+
+async function loadInvites() {
+  const data = await adminApi("GET", "/admin/api/invites");
+  const invites = (data && data.invites) || [];
+  $("#invites-body").replaceChildren(...invites.map((i) => {
+    const state = INVITE_STATE_TEXT[i.state] ? i.state : "unused";
+    return el("tr", { "data-invite-id": i.id, "data-testid": "invite-row", "data-state": state },
+      el("th", { scope: "row", "data-label": "Note" }, i.note || "—"),
+      el("td", { "data-label": "State" },
+        el("span", { class: "status badge", "data-state": state }, INVITE_STATE_TEXT[state]),
+        state === "used" && i.groupId ? el("a", { class: "hint", href: "#/groups/" + enc(i.groupId) }, " its group") : null),
+      el("td", { "data-label": "Expires" }, formatDate(i.expiresAt)),
+      el("td", { "data-label": "Actions" }, el("button", {
+        type: "button", class: "revoke-invite danger small", "aria-label": "Revoke the invite " + (i.note || formatDate(i.createdAt)),
+        onclick: (event) => act(event.currentTarget, async () => {
+          await adminApi("DELETE", "/admin/api/invites/" + enc(i.id));
+          await loadInvites();
+          noticeRegion.textContent = "The invite was revoked.";
+          $("#invites-title").focus();
+        })
+      }, "Revoke")));
+  }));
+  $("#invites-table").hidden = invites.length === 0;
+  $("#no-invites").hidden = invites.length > 0;
+}
+
+$("#create-invite-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("#invite-note");
+  const note = input.value.trim();
+  act($("#create-invite-submit"), async () => {
+    const created = await adminApi("POST", "/admin/api/invites", note ? { note } : {});
+    input.value = "";
+    await loadInvites();
+    $("#invite-link").replaceChildren(
+      el("p", {}, "Send this link" + (created.note ? " to " + created.note : "") + " (single use, valid until " + formatDate(created.expiresAt) + "). It is shown only now:"),
+      el("p", {}, el("a", { href: created.inviteUrl, id: "invite-link-url", class: "mono", target: "_blank", rel: "noopener" }, created.inviteUrl)),
+      el("p", { class: "hint" }, "Code: ", el("code", { id: "invite-code-value" }, created.code)));
+  });
+});
+
+let createdLinks = null; // the links of a group just created, shown on its page
+
+$("#create-group-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const plexInput = $("#create-plex-username");
+  const labelsInput = $("#create-labels");
+  const plexUsername = plexInput.value.trim();
+  const labels = labelsInput.value.split(",").map((l) => l.trim()).filter((l) => l.length > 0);
+  let first = null;
+  for (const [input, bad, message] of [
+    [plexInput, !plexUsername, "Enter the Plex username."],
+    [labelsInput, labels.length === 0, "Enter at least one member name."]
+  ]) {
+    const error = document.getElementById(input.id + "-error");
+    if (bad) {
+      input.setAttribute("aria-invalid", "true");
+      error.textContent = message;
+      first = first || input;
+    } else {
+      input.removeAttribute("aria-invalid");
+      error.textContent = "";
+    }
+  }
+  if (first) { first.focus(); return; }
+  act($("#create-group-submit"), async () => {
+    const created = await adminApi("POST", "/admin/api/family-groups", { plexUsername, labels });
+    plexInput.value = "";
+    labelsInput.value = "";
+    createdLinks = created.members || [];
+    flash = "The group of Plex user " + plexUsername + " was created.";
+    location.hash = "#/groups/" + enc(created.groupId);
+  });
+});
+
 async function loadGroup(id, moveFocus) {
   group = await adminApi("GET", groupPath(id));
   renderGroup();
+  if (createdLinks) {
+    $("#authorization-link").replaceChildren(
+      el("p", {}, "Send each member their link to connect their Trakt account:"),
+      el("ul", {}, ...createdLinks.map((m) => el("li", {}, m.label + ": ",
+        el("a", { href: m.authorizeUrl, class: "mono created-authorize-url", target: "_blank", rel: "noopener" }, m.authorizeUrl)))));
+    createdLinks = null;
+  }
   showView("group");
   if (moveFocus) $("#group-title").focus();
 }

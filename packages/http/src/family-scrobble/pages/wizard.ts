@@ -5,7 +5,30 @@ export interface WizardOptions {
   readonly mode: "family" | "individual"
   /** Most members a family group may have (the server's `maxMembers`). */
   readonly maxMembers: number
+  /**
+   * The server's onboarding mode: `invite` asks for the admin's code (filled in
+   * from `?invite=`); `admin` shows no form, only who to ask. Default `open`.
+   */
+  readonly onboarding?: "open" | "invite" | "admin" | undefined
 }
+
+const INVITE_CODE_MAX = 64
+
+const inviteCodeField = `<div class="field">
+      <label for="invite-code">Invite code</label>
+      <input type="text" id="invite-code" name="inviteCode" maxlength="${INVITE_CODE_MAX}" autocomplete="off" autocapitalize="none" spellcheck="false" required aria-describedby="invite-code-hint invite-code-error" data-testid="invite-code">
+      <p class="hint" id="invite-code-hint">Setting up an account on this server needs an invite from its admin. The link they sent fills this in.</p>
+      <p class="field-error" id="invite-code-error"></p>
+    </div>`
+
+const closedPage = (title: string): string =>
+  layout({
+    title,
+    main: `<h1>${escapeHtml(title)}</h1>
+<section data-testid="onboarding-closed">
+  <p class="notice">Accounts on this server are set up by its admin. Ask them to create yours: they will send each person the link that connects their Trakt account.</p>
+</section>`
+  })
 
 const LABEL_MAX = 50
 const PLEX_USERNAME_MAX = 100
@@ -50,6 +73,7 @@ export const wizardPage = (options: WizardOptions): string => {
     Math.floor(Number.isFinite(options.maxMembers) ? options.maxMembers : 2)
   )
   const title = family ? "Set up a family account" : "Set up an individual account"
+  if (options.onboarding === "admin") return closedPage(title)
   return layout({
     title,
     scripts: [assetPaths.wizardScript],
@@ -64,7 +88,7 @@ export const wizardPage = (options: WizardOptions): string => {
 <section id="step-details" data-testid="step-details" aria-labelledby="step-details-title">
   <h2 id="step-details-title" tabindex="-1">Step 1 of 3: ${family ? "Your household" : "Your accounts"}</h2>
   <form id="group-form" data-mode="${escapeHtml(options.mode)}" data-max-members="${maxMembers}" novalidate>
-    <div class="field">
+${options.onboarding === "invite" ? `    ${inviteCodeField}\n` : ""}    <div class="field">
       <label for="plex-username">Plex username of the shared account</label>
       <input type="text" id="plex-username" name="plexUsername" maxlength="${PLEX_USERNAME_MAX}" autocomplete="username" autocapitalize="none" spellcheck="false" required aria-describedby="plex-username-hint plex-username-error">
       <p class="hint" id="plex-username-hint">${
@@ -212,8 +236,23 @@ function showFieldError(input, message) {
   if (error) error.textContent = message;
 }
 
+const inviteInput = $("#invite-code");
+if (inviteInput) {
+  const params = new URLSearchParams(location.search);
+  const fromLink = params.get("invite");
+  if (fromLink) {
+    inviteInput.value = fromLink;
+    // The code stays out of the address bar, the history and any shared screenshot.
+    params.delete("invite");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+  }
+}
+
 function validate() {
   const errors = [];
+  const inviteCode = inviteInput ? inviteInput.value.trim() : undefined;
+  if (inviteInput && !inviteCode) errors.push([inviteInput, "Enter the invite code from your admin."]);
   const plexInput = $("#plex-username");
   const plexUsername = plexInput.value.trim();
   if (!plexUsername) errors.push([plexInput, "Enter the Plex username of the shared account."]);
@@ -228,14 +267,14 @@ function validate() {
     labels.push(label);
   }
   if (labels.length < minMembers) errors.push([$("#add-member") || plexInput, "A family needs at least " + minMembers + " members."]);
-  return { errors, plexUsername, labels };
+  return { errors, plexUsername, labels, inviteCode };
 }
 
 async function submitForm(event) {
   event.preventDefault();
   clearFieldErrors();
   setAlert(formAlert, "");
-  const { errors, plexUsername, labels } = validate();
+  const { errors, plexUsername, labels, inviteCode } = validate();
   if (errors.length > 0) {
     for (const [input, message] of errors) showFieldError(input, message);
     setAlert(formAlert, errors.length === 1 ? errors[0][1] : "Please fix the " + errors.length + " problems marked below.");
@@ -247,12 +286,17 @@ async function submitForm(event) {
   button.disabled = true;
   button.textContent = "Creating…";
   try {
-    const created = await requestJson("POST", "/oauth/family/state", { plexUsername, labels });
+    const body = inviteCode === undefined ? { plexUsername, labels } : { plexUsername, labels, inviteCode };
+    const created = await requestJson("POST", "/oauth/family/state", body);
     state = normalizeCreated(created, plexUsername);
     save();
     showStep(2);
   } catch (error) {
     setAlert(formAlert, error.message);
+    if (inviteInput && error.tag === "OnboardingRefused") {
+      showFieldError(inviteInput, error.message);
+      inviteInput.focus();
+    }
   } finally {
     button.disabled = false;
     button.textContent = text;

@@ -52,6 +52,8 @@ export interface ServerConfig {
   readonly logLevel: LogLevel.Literal
   /** `TRUST_PROXY`: clients are told apart by `X-Forwarded-For` (rate limits). */
   readonly trustProxy: boolean
+  /** `ONBOARDING`: who may create family groups (`open`, `invite` or `admin`). */
+  readonly onboarding: "open" | "invite" | "admin"
   /** Things worth a warning at start that are not errors. */
   readonly warnings: ReadonlyArray<string>
 }
@@ -91,7 +93,8 @@ export const variableNames = [
   "RETRY_BASE_DELAY_MS",
   "RETRY_MAX_ATTEMPTS",
   "LOG_LEVEL",
-  "TRUST_PROXY"
+  "TRUST_PROXY",
+  "ONBOARDING"
 ] as const
 
 export type VariableName = (typeof variableNames)[number]
@@ -316,6 +319,20 @@ export const validateVariables = (
       `TRUST_PROXY must be 1 (behind your own reverse proxy: clients are told apart by X-Forwarded-For) or 0, got "${raw.TRUST_PROXY}"`
     )
 
+  const onboardingValue = raw.ONBOARDING?.toLowerCase() ?? "open"
+  const onboarding =
+    onboardingValue === "open" || onboardingValue === "invite" || onboardingValue === "admin"
+      ? onboardingValue
+      : "open"
+  if (onboarding !== onboardingValue)
+    problems.push(
+      `ONBOARDING must be open (anyone may create a group), invite (with a code from the admin) or admin (only the admin creates groups), got "${raw.ONBOARDING}"`
+    )
+  else if (onboarding !== "open" && adminToken === undefined)
+    problems.push(
+      `ONBOARDING=${onboarding} needs ADMIN_TOKEN: without the admin API nobody could ${onboarding === "invite" ? "make an invite" : "create a group"}`
+    )
+
   if (problems.length > 0) return Either.left(new InvalidConfiguration({ problems }))
   return Either.right({
     port,
@@ -330,6 +347,7 @@ export const validateVariables = (
     retryMaxAttempts,
     logLevel,
     trustProxy,
+    onboarding,
     warnings
   })
 }

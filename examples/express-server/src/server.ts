@@ -171,7 +171,8 @@ export const startServer = async (
     adminToken: config.adminToken,
     settings: {
       retryBaseDelay: Duration.millis(config.retryBaseDelayMs),
-      retryMaxAttempts: config.retryMaxAttempts
+      retryMaxAttempts: config.retryMaxAttempts,
+      onboarding: config.onboarding
     },
     logLevel: config.logLevel,
     // Behind your own reverse proxy every client would be the proxy: X-Forwarded-For tells them apart.

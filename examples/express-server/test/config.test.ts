@@ -314,6 +314,18 @@ describe("tokenKeyProblem", () => {
     expect(tokenKeyProblem(`new:${key}, old:${key}`)).toBeUndefined()
   })
 
+  it("ONBOARDING: open by default; invite and admin need ADMIN_TOKEN; anything else is refused by name", () => {
+    expect(ok({ ...trakt }).onboarding).toBe("open")
+    expect(ok({ ...trakt, ADMIN_TOKEN: "t".repeat(32), ONBOARDING: "Invite" }).onboarding).toBe("invite")
+    expect(ok({ ...trakt, ADMIN_TOKEN: "t".repeat(32), ONBOARDING: "admin" }).onboarding).toBe("admin")
+    expect(problem({ ONBOARDING: "closed" })).toBe(
+      'ONBOARDING must be open (anyone may create a group), invite (with a code from the admin) or admin (only the admin creates groups), got "closed"'
+    )
+    expect(problem({ ONBOARDING: "invite" })).toBe(
+      "ONBOARDING=invite needs ADMIN_TOKEN: without the admin API nobody could make an invite"
+    )
+  })
+
   it("TRUST_PROXY: 1 tells clients apart by X-Forwarded-For; anything but 0 or 1 is refused by name", () => {
     expect(ok({ ...trakt }).trustProxy).toBe(false)
     expect(ok({ ...trakt, TRUST_PROXY: "1" }).trustProxy).toBe(true)

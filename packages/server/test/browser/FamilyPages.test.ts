@@ -10,6 +10,9 @@
  *    notifications; adding and removing a member; dismissing a notification.
  * 3. At 360 × 740: no sideways scroll, every input labelled, the wizard done by
  *    keyboard only. Every page of every test: no console error, no CSP violation.
+ * 4. Onboarding by invite: the admin makes an invite on the admin page, its link
+ *    fills in the code on the family page, the group is created, and the same
+ *    code is then refused on the field it came in.
  *
  * Chromium is required (`/usr/bin/chromium`, or `CHROMIUM_PATH`): without it
  * the suite fails and says so. Screenshots of a failure go to the OS temp directory.
@@ -562,6 +565,78 @@ describe("at phone width, by keyboard", () => {
 
       expectNoProblems(unexpected(sandboxFavicon(s)))
     })
+  })
+
+  it("onboarding by invite: the admin page makes a code, its link fills in the family page, and it works once", {
+    timeout: 180_000
+  }, async () => {
+    const { browser: b } = ready()
+    const invited = await startStack({ settings: { onboarding: "invite" } })
+    try {
+      const plexUsername = freshName("invited-plex")
+      let inviteUrl = ""
+      await inWatchedContext(b, "invite-admin", {}, async ({ page, unexpected }) => {
+        await page.goto(`${invited.url}/admin`)
+        await page.locator("#admin-token").fill(ADMIN_TOKEN)
+        await page.locator("#sign-in").click()
+        await page.locator("#groups-view").waitFor({ state: "visible" })
+        await page.locator("#invite-note").fill("the Smiths")
+        await page.locator("#create-invite-submit").click()
+        await page.locator("#invite-link-url").waitFor()
+        inviteUrl = (await page.locator("#invite-link-url").textContent()) ?? ""
+        expect(inviteUrl).toMatch(new RegExp(`^${invited.url}/family\\?invite=[A-Za-z0-9_-]{22}$`))
+        const row = page.locator('#invites-table tr[data-testid="invite-row"]').first()
+        expect(await row.getAttribute("data-state")).toBe("unused")
+        expect(await row.locator("th").textContent()).toBe("the Smiths")
+        expect(await unlabelledInputs(page)).toEqual([])
+        expectNoProblems(unexpected())
+      })
+
+      await inWatchedContext(b, "invite-family", phone, async ({ page, unexpected }) => {
+        await page.goto(inviteUrl)
+        await page.locator("#group-form").waitFor()
+        // The code is in its field, and out of the address bar.
+        expect(await page.locator("#invite-code").inputValue()).toBe(
+          new URL(inviteUrl).searchParams.get("invite")
+        )
+        expect(page.url()).toBe(`${invited.url}/family`)
+        await page.locator("#plex-username").fill(plexUsername)
+        await page.locator("#member-label-1").fill("Ann")
+        await page.locator("#member-label-2").fill("Bo")
+        await page.locator("#create-group").click()
+        await page.locator("#step-authorize").waitFor({ state: "visible" })
+        expect(await horizontalOverflow(page)).toBe(0)
+        expectNoProblems(unexpected())
+      })
+
+      // The same link again: the code is refused on its own field, and no group is made.
+      await inWatchedContext(b, "invite-again", {}, async ({ page, unexpected }) => {
+        await page.goto(inviteUrl)
+        await page.locator("#plex-username").fill(freshName("second-plex"))
+        await page.locator("#member-label-1").fill("Cy")
+        await page.locator("#member-label-2").fill("Di")
+        await page.locator("#create-group").click()
+        await page.locator("#invite-code-error", { hasText: "not valid" }).waitFor({ timeout: 20_000 })
+        expect(await page.locator("#invite-code").getAttribute("aria-invalid")).toBe("true")
+        expect(await page.locator("#step-authorize").isVisible()).toBe(false)
+        // The browser reports the 403 answer itself; that is the refusal under test.
+        expectNoProblems(unexpected((p) => p.kind === "console" && /status of 403/.test(p.text)))
+      })
+      const { groups } = await invited.json<{ groups: ReadonlyArray<{ plexUsername: string }> }>(
+        "/admin/api/family-groups",
+        { admin: true }
+      )
+      expect(groups.map((g) => g.plexUsername)).toEqual([plexUsername])
+      const { invites } = await invited.json<{ invites: ReadonlyArray<{ state: string }> }>(
+        "/admin/api/invites",
+        {
+          admin: true
+        }
+      )
+      expect(invites.map((i) => i.state)).toEqual(["used"])
+    } finally {
+      await invited.close()
+    }
   })
 
   it("sees a CSP violation when there is one (the watch works)", { timeout: 60_000 }, async () => {

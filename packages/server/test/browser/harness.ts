@@ -12,6 +12,7 @@ import { existsSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { FamilySettingsInput } from "@org/family-scrobble"
 import { startTraktSandbox, type TraktSandbox } from "@org/trakt/sandbox"
 import {
   type Browser,
@@ -70,7 +71,9 @@ export interface Stack {
  * The sandbox, then a server listening on 127.0.0.1 port 0, then the facade
  * with that server's URL as `publicUrl` (the server hands requests to it), started.
  */
-export const startStack = async (): Promise<Stack> => {
+export const startStack = async (
+  options: { readonly settings?: FamilySettingsInput | undefined } = {}
+): Promise<Stack> => {
   const sandbox = await startTraktSandbox({ host: "127.0.0.1" })
   let family: FamilyScrobble | undefined
   const server: Server = createServer((request, response) => {
@@ -101,7 +104,8 @@ export const startStack = async (): Promise<Stack> => {
     },
     adminToken: ADMIN_TOKEN,
     tokenEncryptionKey: Buffer.alloc(32, 1).toString("base64"),
-    logLevel: "Warning"
+    logLevel: "Warning",
+    settings: options.settings
   })
   const facade = family
   await facade.start()

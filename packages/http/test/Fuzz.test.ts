@@ -12,6 +12,8 @@ import { ADMIN_TOKEN, createGroup, type InMemorySurface, inMemorySurface, stateO
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261207)
 const BODIES_PER_OPERATION = Number(process.env.FUZZ_BODIES ?? 600)
+/** Creations tried on a server whose onboarding is `invite`. */
+const INVITE_BODIES = Math.ceil(BODIES_PER_OPERATION / 2)
 
 /** mulberry32: a small seeded generator, enough to vary bodies reproducibly. */
 const generator = (seed: number) => {
@@ -60,6 +62,7 @@ const oddStrings = [
 const fieldNames = [
   "plexUsername",
   "labels",
+  "inviteCode",
   "groupId",
   "label",
   "name",
@@ -286,5 +289,68 @@ describe(`fuzzing the public endpoints (seed ${SEED})`, () => {
       }
     }
     process.stdout.write(`fuzz: ${sent} requests over ${operations.length} public operations, seed ${SEED}\n`)
+  }, 300_000)
+
+  it("with onboarding by invite, a refused creation neither creates a group nor uses an invite", async () => {
+    const r = generator(SEED + 1)
+    const invited = await inMemorySurface({}, { settings: { onboarding: "invite" } })
+    let current: FuzzRequest | undefined
+    onTestFailed(() => {
+      process.stderr.write(
+        `invite fuzz failed with FUZZ_SEED=${SEED}; last request: ${JSON.stringify(current)}\n`
+      )
+    })
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
+    const adminJson = async <A>(path: string, init: RequestInit = {}) =>
+      (await (
+        await invited.request(path, { ...init, headers: { ...admin, "content-type": "application/json" } })
+      ).json()) as A
+    const makeCode = async () =>
+      (await adminJson<{ code: string }>("/admin/api/invites", { method: "POST", body: "{}" })).code
+    const state = async () =>
+      JSON.stringify({
+        groups: (
+          await adminJson<{ groups: ReadonlyArray<{ id: string }> }>("/admin/api/family-groups")
+        ).groups
+          .map((g) => g.id)
+          .sort(),
+        invites: (
+          await adminJson<{ invites: ReadonlyArray<{ id: string; state: string }> }>("/admin/api/invites")
+        ).invites.map((i) => [i.id, i.state])
+      })
+    try {
+      let code = await makeCode()
+      let usedCode = "A".repeat(22)
+      let created = 0
+      for (let i = 0; i < INVITE_BODIES; i++) {
+        const inviteCode = r.next() < 0.6 ? code : r.next() < 0.5 ? usedCode : randomString(r)
+        const valid = { plexUsername: `Fuzzed-${i}`, labels: ["A"], inviteCode }
+        const value = r.next() < 0.3 ? valid : mutate(r, valid)
+        const { contentType, body } =
+          r.next() < 0.8
+            ? { contentType: "application/json", body: JSON.stringify(value) }
+            : encodeBody(r, value)
+        current = { method: "POST", path: "/oauth/family/state", contentType, body }
+        const before = await state()
+        const response = await invited.request(current.path, {
+          method: "POST",
+          ...(contentType === undefined ? {} : { headers: { "content-type": contentType } }),
+          body
+        })
+        expect(response.status, await response.clone().text()).toBeLessThan(500)
+        await response.arrayBuffer()
+        if (response.status >= 400) expect(await state()).toBe(before)
+        else {
+          created++
+          usedCode = code
+          code = await makeCode()
+        }
+      }
+      // The run reached the success path too, or it would say little.
+      expect(created).toBeGreaterThan(0)
+      process.stdout.write(`invite fuzz: ${INVITE_BODIES} creations, ${created} accepted, seed ${SEED}\n`)
+    } finally {
+      await invited.close()
+    }
   }, 300_000)
 })

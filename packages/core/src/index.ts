@@ -6,4 +6,6 @@
  * @packageDocumentation
  */
 export * from "./Locks.js"
+export * from "./PasswordHasher.js"
 export * from "./SecureRandom.js"
+export * from "./TokenSigner.js"

@@ -3,4 +3,6 @@
  *
  * @packageDocumentation
  */
+
+export * from "./testing/FakeHashing.js"
 export * from "./testing/SecureRandomSeeded.js"

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Locks, randomToken, randomUuid } from "@org/core"
-import { SecureRandomSeeded } from "@org/core/testing"
-import { Effect, Layer, Ref } from "effect"
+import { Locks, PasswordHasher, randomToken, randomUuid, TokenSigner } from "@org/core"
+import { PasswordHasherFake, SecureRandomSeeded, TokenSignerFake } from "@org/core/testing"
+import { DateTime, Effect, Exit, Layer, Redacted, Ref } from "effect"
 
 const env = Layer.merge(Locks.layerLocal, SecureRandomSeeded(7))
 
@@ -41,5 +41,46 @@ describe("@org/core", () => {
       const other = yield* locks.withLock("a")(locks.withLock("b")(Effect.succeed("nested keys")))
       expect(other).toBe("nested keys")
     }).pipe(Effect.provide(env))
+  )
+
+  it.effect("the fake hasher never holds the secret and verifies only the same one", () =>
+    Effect.gen(function* () {
+      const hasher = yield* PasswordHasher
+      const hash = yield* hasher.hash(Redacted.make("1234"))
+      expect(hash).not.toContain("1234")
+      expect(yield* hasher.verify(hash, Redacted.make("1234"))).toBe(true)
+      expect(yield* hasher.verify(hash, Redacted.make("1235"))).toBe(false)
+    }).pipe(Effect.provide(PasswordHasherFake))
+  )
+
+  it.effect("the fake signer refuses a changed claim, another key and an expired token", () =>
+    Effect.gen(function* () {
+      const signer = yield* TokenSigner
+      const at = (s: number) => DateTime.unsafeMake(1_800_000_000_000 + s * 1000)
+      const token = yield* signer.sign({
+        subject: "u",
+        claims: { role: "user" },
+        issuedAt: at(0),
+        expiresAt: at(60)
+      })
+      expect((yield* signer.verify(token, at(1))).claims).toEqual({ role: "user" })
+      const [body, signature] = token.split(".")
+      const forged = `${Buffer.from(
+        Buffer.from(body ?? "", "base64url")
+          .toString()
+          .replace("user", "admin")
+      ).toString("base64url")}.${signature}`
+      const reason = (exit: Exit.Exit<unknown, { reason: string }>) =>
+        Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error.reason : "accepted"
+      expect(reason(yield* Effect.exit(signer.verify(forged, at(1))))).toBe("signature")
+      const other = yield* Effect.provide(
+        Effect.flatMap(TokenSigner, (s) =>
+          s.sign({ subject: "u", claims: {}, issuedAt: at(0), expiresAt: at(60) })
+        ),
+        TokenSignerFake("other")
+      )
+      expect(reason(yield* Effect.exit(signer.verify(other, at(1))))).toBe("signature")
+      expect(reason(yield* Effect.exit(signer.verify(token, at(60))))).toBe("expired")
+    }).pipe(Effect.provide(TokenSignerFake()))
   )
 })

@@ -3,4 +3,7 @@
  *
  * @packageDocumentation
  */
+
+export * from "./PasswordHasherArgon2.js"
 export * from "./SecureRandomNode.js"
+export * from "./TokenSignerJose.js"

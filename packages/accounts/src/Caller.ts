@@ -4,6 +4,7 @@
  * an `AdultCaller`, which only `requireAdult` makes, so forgetting the check
  * does not type-check; likewise `AdminCaller` and `requireAdmin`.
  */
+import type { StoreUnavailable } from "@org/core"
 import { type Brand, Effect, Option } from "effect"
 import { KidsProfileRestricted, RoleRequired } from "./Errors.js"
 import type { ProfileId, Role, SessionId, UserId } from "./Ids.js"
@@ -37,7 +38,7 @@ export const requireAdult = (
  */
 export const requireAdmin = (
   caller: Caller
-): Effect.Effect<AdminCaller, KidsProfileRestricted | RoleRequired, UserStore> =>
+): Effect.Effect<AdminCaller, KidsProfileRestricted | RoleRequired | StoreUnavailable, UserStore> =>
   Effect.gen(function* () {
     const adult = yield* requireAdult(caller, "use the admin API")
     const user = yield* Effect.flatMap(UserStore, (users) => users.findUser(caller.userId))

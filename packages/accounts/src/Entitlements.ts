@@ -3,6 +3,7 @@
  * plan an admin assigned, else the default); billing provides its own from
  * subscriptions.
  */
+import type { StoreUnavailable } from "@org/core"
 import { Context, Effect, Layer, Option } from "effect"
 import type { UserId } from "./Ids.js"
 import { freePlan, type Plan } from "./Plan.js"
@@ -16,7 +17,7 @@ export interface Entitlement {
 }
 
 export interface EntitlementsService {
-  readonly forUser: (userId: UserId) => Effect.Effect<Entitlement>
+  readonly forUser: (userId: UserId) => Effect.Effect<Entitlement, StoreUnavailable>
 }
 
 export class Entitlements extends Context.Tag("@org/accounts/Entitlements")<

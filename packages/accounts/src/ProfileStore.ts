@@ -4,6 +4,7 @@
  * account's profile is simply not found. The profile limit and the last
  * profile are checked atomically with the write.
  */
+import type { StoreUnavailable } from "@org/core"
 import { Context, type DateTime, type Duration, type Effect, type Option } from "effect"
 import type { LastProfile, PlanLimitReached, ProfileNameTaken, ProfileNotFound } from "./Errors.js"
 import type { ProfileId, UserId } from "./Ids.js"
@@ -35,33 +36,39 @@ export interface ProfileStoreService {
     profile: Profile,
     pinHash: Option.Option<string>,
     maxProfiles: number
-  ) => Effect.Effect<void, PlanLimitReached | ProfileNameTaken>
+  ) => Effect.Effect<void, PlanLimitReached | ProfileNameTaken | StoreUnavailable>
   /** The account's profiles, oldest first. */
-  readonly list: (userId: UserId) => Effect.Effect<ReadonlyArray<Profile>>
-  readonly find: (userId: UserId, profileId: ProfileId) => Effect.Effect<Option.Option<Profile>>
-  readonly findPinHash: (userId: UserId, profileId: ProfileId) => Effect.Effect<Option.Option<string>>
+  readonly list: (userId: UserId) => Effect.Effect<ReadonlyArray<Profile>, StoreUnavailable>
+  readonly find: (
+    userId: UserId,
+    profileId: ProfileId
+  ) => Effect.Effect<Option.Option<Profile>, StoreUnavailable>
+  readonly findPinHash: (
+    userId: UserId,
+    profileId: ProfileId
+  ) => Effect.Effect<Option.Option<string>, StoreUnavailable>
   readonly update: (
     userId: UserId,
     profileId: ProfileId,
     changes: ProfileChanges
-  ) => Effect.Effect<Profile, ProfileNotFound | ProfileNameTaken>
+  ) => Effect.Effect<Profile, ProfileNotFound | ProfileNameTaken | StoreUnavailable>
   /** Delete unless it is the account's last profile. */
   readonly delete: (
     userId: UserId,
     profileId: ProfileId
-  ) => Effect.Effect<void, ProfileNotFound | LastProfile>
+  ) => Effect.Effect<void, ProfileNotFound | LastProfile | StoreUnavailable>
   /** When the profile is locked at `at`, until when. */
   readonly pinLockedUntil: (
     profileId: ProfileId,
     at: DateTime.Utc
-  ) => Effect.Effect<Option.Option<DateTime.Utc>>
+  ) => Effect.Effect<Option.Option<DateTime.Utc>, StoreUnavailable>
   /** Count a wrong PIN; the count restarts after `window`, and reaching `maxFailures` locks. */
   readonly recordPinFailure: (
     profileId: ProfileId,
     at: DateTime.Utc,
     policy: PinPolicy
-  ) => Effect.Effect<PinFailure>
-  readonly clearPinFailures: (profileId: ProfileId) => Effect.Effect<void>
+  ) => Effect.Effect<PinFailure, StoreUnavailable>
+  readonly clearPinFailures: (profileId: ProfileId) => Effect.Effect<void, StoreUnavailable>
 }
 
 export class ProfileStore extends Context.Tag("@org/accounts/ProfileStore")<

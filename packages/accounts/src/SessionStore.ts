@@ -3,6 +3,7 @@
  * rotates into the next one, and presenting a rotated token again means it
  * leaked, so the whole session ends. A store may keep only hashes of the tokens.
  */
+import type { StoreUnavailable } from "@org/core"
 import { Context, type DateTime, type Effect, type Option } from "effect"
 import type { RefreshTokenInvalid, RefreshTokenReused } from "./Errors.js"
 import type { ProfileId, SessionId, UserId } from "./Ids.js"
@@ -21,7 +22,7 @@ export interface IssuedRefreshToken {
 }
 
 export interface SessionStoreService {
-  readonly create: (session: Session, refresh: IssuedRefreshToken) => Effect.Effect<void>
+  readonly create: (session: Session, refresh: IssuedRefreshToken) => Effect.Effect<void, StoreUnavailable>
   /**
    * Exchange `presented` for `next`, atomically: `presented` must be the
    * session's current token, unexpired at `at`. A token already rotated revokes
@@ -31,10 +32,13 @@ export interface SessionStoreService {
     presented: string,
     next: IssuedRefreshToken,
     at: DateTime.Utc
-  ) => Effect.Effect<Session, RefreshTokenInvalid | RefreshTokenReused>
-  readonly selectProfile: (sessionId: SessionId, profileId: ProfileId) => Effect.Effect<void>
+  ) => Effect.Effect<Session, RefreshTokenInvalid | RefreshTokenReused | StoreUnavailable>
+  readonly selectProfile: (
+    sessionId: SessionId,
+    profileId: ProfileId
+  ) => Effect.Effect<void, StoreUnavailable>
   /** End a session: its refresh tokens stop working. */
-  readonly revoke: (sessionId: SessionId) => Effect.Effect<void>
+  readonly revoke: (sessionId: SessionId) => Effect.Effect<void, StoreUnavailable>
 }
 
 export class SessionStore extends Context.Tag("@org/accounts/SessionStore")<

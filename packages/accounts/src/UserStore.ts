@@ -3,6 +3,7 @@
  * their default profile at once; an email belongs to one user, compared
  * case-insensitively.
  */
+import type { StoreUnavailable } from "@org/core"
 import { Context, type Effect, type Option } from "effect"
 import type { EmailTaken } from "./Errors.js"
 import type { PlanId, Role, UserId } from "./Ids.js"
@@ -32,14 +33,17 @@ export interface UserStoreService {
     user: User,
     passwordHash: string,
     defaultProfile: Profile
-  ) => Effect.Effect<void, EmailTaken>
+  ) => Effect.Effect<void, EmailTaken | StoreUnavailable>
   /** Case-insensitive, trimmed. */
-  readonly findCredentials: (email: string) => Effect.Effect<Option.Option<UserCredentials>>
-  readonly findUser: (userId: UserId) => Effect.Effect<Option.Option<User>>
+  readonly findCredentials: (email: string) => Effect.Effect<Option.Option<UserCredentials>, StoreUnavailable>
+  readonly findUser: (userId: UserId) => Effect.Effect<Option.Option<User>, StoreUnavailable>
   /** Newest first. */
-  readonly listUsers: (query: UserQuery) => Effect.Effect<UserPage>
-  readonly setRole: (userId: UserId, role: Role) => Effect.Effect<Option.Option<User>>
-  readonly setPlan: (userId: UserId, planId: Option.Option<PlanId>) => Effect.Effect<Option.Option<User>>
+  readonly listUsers: (query: UserQuery) => Effect.Effect<UserPage, StoreUnavailable>
+  readonly setRole: (userId: UserId, role: Role) => Effect.Effect<Option.Option<User>, StoreUnavailable>
+  readonly setPlan: (
+    userId: UserId,
+    planId: Option.Option<PlanId>
+  ) => Effect.Effect<Option.Option<User>, StoreUnavailable>
 }
 
 export class UserStore extends Context.Tag("@org/accounts/UserStore")<UserStore, UserStoreService>() {}

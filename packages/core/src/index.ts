@@ -8,4 +8,5 @@
 export * from "./Locks.js"
 export * from "./PasswordHasher.js"
 export * from "./SecureRandom.js"
+export * from "./StoreUnavailable.js"
 export * from "./TokenSigner.js"

@@ -4,7 +4,8 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     "family-scrobble": "src/family-scrobble/index.ts",
-    prune: "src/prune/index.ts"
+    prune: "src/prune/index.ts",
+    accounts: "src/accounts/index.ts"
   },
   format: ["esm", "cjs"],
   dts: true,

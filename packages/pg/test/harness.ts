@@ -8,6 +8,8 @@
 import { randomBytes } from "node:crypto"
 import { connect } from "node:net"
 import { SqlClient } from "@effect/sql"
+import type { PlanStore, ProfileStore, SessionStore, UserStore } from "@org/accounts"
+import { AccountsInMemory } from "@org/accounts/testing"
 import type {
   GroupStore,
   Notifications,
@@ -27,6 +29,8 @@ import {
 import type { PruneStore } from "@org/prune"
 import { PruneStoreInMemory } from "@org/prune/testing"
 import { Effect, Layer, Redacted } from "effect"
+import { accountsMigrations } from "../src/accounts/Migrations.js"
+import { PgAccountsStores } from "../src/accounts/PgAccountsStores.js"
 import { FamilyScrobblePg } from "../src/family-scrobble/FamilyScrobblePg.js"
 import { familyScrobbleMigrations } from "../src/family-scrobble/Migrations.js"
 import { type DomainMigrations, runMigrations } from "../src/Migrations.js"
@@ -177,3 +181,32 @@ export const dropSchema = (schema: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP SCHEMA IF EXISTS ${sql(schema)} CASCADE`).pipe(
     Effect.ignore
   )
+
+export type AccountsStores = UserStore | SessionStore | ProfileStore | PlanStore
+
+export interface AccountsTarget {
+  readonly name: string
+  readonly postgres: boolean
+  readonly layer: Layer.Layer<AccountsStores | SqlClient.SqlClient | PgStoreConfig>
+}
+
+/** The accounts stores three ways, each Postgres run in a schema of its own for the suite. */
+export const accountsTargets = (): ReadonlyArray<AccountsTarget> => [
+  {
+    name: "in memory",
+    postgres: false,
+    layer: Layer.mergeAll(AccountsInMemory, noDatabase, PgStoreConfig.layer({ schema: "unused" }))
+  },
+  ...databases().map((database) => {
+    const schema = freshSchema()
+    const config = PgStoreConfig.layer({ schema })
+    return {
+      name: database.name,
+      postgres: true,
+      layer: Layer.merge(PgAccountsStores.pipe(Layer.provide(config)), config).pipe(
+        Layer.provideMerge(migratedSchema(accountsMigrations({ schema }))),
+        Layer.provideMerge(database.layer)
+      )
+    }
+  })
+]

@@ -157,7 +157,10 @@ export const makeAccountsInMemory = (): AccountsInMemoryStores => {
           return Effect.fail(new PlanLimitReached({ resource: "profiles", limit: maxProfiles }))
         if (nameTaken(profile.userId, profile.name))
           return Effect.fail(new ProfileNameTaken({ name: profile.name }))
-        profiles.set(profile.id, { profile, pinHash })
+        profiles.set(profile.id, {
+          profile: new Profile({ ...profile, hasPin: Option.isSome(pinHash) }),
+          pinHash
+        })
         return Effect.void
       }),
     list: (userId) =>

@@ -1,7 +1,11 @@
 import { defineConfig } from "tsup"
 
 export default defineConfig({
-  entry: { index: "src/index.ts", "family-scrobble": "src/family-scrobble/index.ts" },
+  entry: {
+    index: "src/index.ts",
+    "family-scrobble": "src/family-scrobble/index.ts",
+    platform: "src/platform/index.ts"
+  },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

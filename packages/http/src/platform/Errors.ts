@@ -1,0 +1,168 @@
+/**
+ * The platform API's errors: one JSON shape for every failure,
+ * `{ "error": { "code", "message" } }`, with a stable `code` to branch on and
+ * the status that fits. Each class carries its status; `toApiError` maps the
+ * domains' errors onto them, and `ErrorEnvelope` puts what the serving kit
+ * answers (an unknown route, a body too large, a malformed one) in the same shape.
+ */
+import { HttpApiSchema } from "@effect/platform"
+import { Effect, Schema } from "effect"
+
+export const ErrorBody = Schema.Struct({
+  code: Schema.String.annotations({ description: "Stable, snake_case: branch on it." }),
+  message: Schema.String.annotations({ description: "For people; may change." }),
+  retry_after: Schema.optional(Schema.Int.annotations({ description: "Seconds, as the Retry-After header." }))
+}).annotations({ identifier: "ErrorBody" })
+export type ErrorBody = typeof ErrorBody.Type
+
+/**
+ * Tagged, so that one status's error is told from another's when encoded; the
+ * tag is left out of the answer (`ErrorEnvelope`).
+ */
+const errorClass = <const Name extends string>(name: Name, status: number, description: string) =>
+  Schema.TaggedError<{ readonly _tag: Name; readonly error: ErrorBody }>()(
+    name,
+    { error: ErrorBody },
+    HttpApiSchema.annotations({ status, description })
+  )
+
+export class ValidationFailed extends errorClass(
+  "ValidationFailed",
+  400,
+  "The request is malformed or a field is invalid (`validation_error`)."
+) {}
+export class Unauthenticated extends errorClass(
+  "Unauthenticated",
+  401,
+  "No valid access token, or wrong credentials."
+) {}
+export class Forbidden extends errorClass(
+  "Forbidden",
+  403,
+  "The caller may not do this (a kids profile, a role, a PIN)."
+) {}
+export class NotFound extends errorClass(
+  "NotFound",
+  404,
+  "No such resource, or not the caller's: the two are one answer."
+) {}
+export class Conflict extends errorClass(
+  "Conflict",
+  409,
+  "The change conflicts with what exists (an email, a name)."
+) {}
+export class PayloadTooLarge extends errorClass(
+  "PayloadTooLarge",
+  413,
+  "The body is larger than the server accepts."
+) {}
+export class BusinessRule extends errorClass(
+  "BusinessRule",
+  422,
+  "A rule of the account refuses it (a plan limit, the last profile)."
+) {}
+export class TooManyRequests extends errorClass(
+  "TooManyRequests",
+  429,
+  "Too many attempts: wait `retry_after` seconds."
+) {}
+export class Unavailable extends errorClass(
+  "Unavailable",
+  503,
+  "The database is not answering: retry after `retry_after` seconds."
+) {}
+
+export type ApiError =
+  | ValidationFailed
+  | Unauthenticated
+  | Forbidden
+  | NotFound
+  | Conflict
+  | BusinessRule
+  | TooManyRequests
+  | Unavailable
+
+/** The domain errors' codes and statuses, by tag. */
+const domainCodes: Record<string, readonly [status: number, code: string]> = {
+  InvalidInput: [400, "validation_error"],
+  InvalidCredentials: [401, "invalid_credentials"],
+  NotAuthenticated: [401, "unauthorized"],
+  RefreshTokenInvalid: [401, "invalid_refresh_token"],
+  RefreshTokenReused: [401, "refresh_token_reused"],
+  KidsProfileRestricted: [403, "kids_profile_restricted"],
+  RoleRequired: [403, "forbidden"],
+  PinRequired: [403, "pin_required"],
+  InvalidPin: [403, "invalid_pin"],
+  UserNotFound: [404, "not_found"],
+  ProfileNotFound: [404, "not_found"],
+  PlanNotFound: [404, "not_found"],
+  EmailTaken: [409, "email_taken"],
+  ProfileNameTaken: [409, "profile_name_taken"],
+  PlanConflict: [409, "plan_conflict"],
+  PlanLimitReached: [422, "plan_limit_reached"],
+  LastProfile: [422, "last_profile"],
+  PinLocked: [429, "pin_locked"],
+  StoreUnavailable: [503, "service_unavailable"]
+}
+
+const classes: Record<number, new (props: { readonly error: ErrorBody }) => ApiError> = {
+  400: ValidationFailed,
+  401: Unauthenticated,
+  403: Forbidden,
+  404: NotFound,
+  409: Conflict,
+  422: BusinessRule,
+  429: TooManyRequests,
+  503: Unavailable
+}
+
+/** A domain error (anything with `_tag` and `message`) as the API error a client can act on. */
+export const toApiError = (error: {
+  readonly _tag: string
+  readonly message: string
+  readonly retryAfterSeconds?: number
+}): ApiError => {
+  const [status, code] = domainCodes[error._tag] ?? [400, "bad_request"]
+  if (status === 401 && error._tag === "NotAuthenticated" && error.message.includes("expired")) {
+    return new Unauthenticated({ error: { code: "token_expired", message: error.message } })
+  }
+  const Class = classes[status] ?? ValidationFailed
+  return new Class({
+    error: {
+      code,
+      message: error.message,
+      ...(error.retryAfterSeconds === undefined ? {} : { retry_after: error.retryAfterSeconds })
+    }
+  })
+}
+
+/** The API error each domain error becomes, by tag (for the handlers' types). */
+export type ApiErrorOf<E> = E extends { readonly _tag: "InvalidInput" }
+  ? ValidationFailed
+  : E extends {
+        readonly _tag:
+          | "InvalidCredentials"
+          | "NotAuthenticated"
+          | "RefreshTokenInvalid"
+          | "RefreshTokenReused"
+      }
+    ? Unauthenticated
+    : E extends { readonly _tag: "KidsProfileRestricted" | "RoleRequired" | "PinRequired" | "InvalidPin" }
+      ? Forbidden
+      : E extends { readonly _tag: "UserNotFound" | "ProfileNotFound" | "PlanNotFound" }
+        ? NotFound
+        : E extends { readonly _tag: "EmailTaken" | "ProfileNameTaken" | "PlanConflict" }
+          ? Conflict
+          : E extends { readonly _tag: "PlanLimitReached" | "LastProfile" }
+            ? BusinessRule
+            : E extends { readonly _tag: "PinLocked" }
+              ? TooManyRequests
+              : E extends { readonly _tag: "StoreUnavailable" }
+                ? Unavailable
+                : ValidationFailed
+
+/** Run a domain program, its failures as API errors. */
+export const apiErrors = <A, E extends { readonly _tag: string; readonly message: string }, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, ApiErrorOf<E>, R> =>
+  Effect.mapError(effect, (error) => toApiError(error) as ApiErrorOf<E>)

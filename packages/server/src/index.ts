@@ -7,8 +7,11 @@
  *   Node, Express and web-standard runtimes, workers, Postgres or embedded PGlite).
  * - `createPrune(options)`: the prune engine (plan, one cycle, or passes on a
  *   schedule) over plex.tv, Tautulli, the database, SMTP and Discord.
+ * - `createPlatform(options)`: the IPTV account platform's API (`/api/v1`):
+ *   accounts, sessions, profiles and plans on Postgres or embedded PGlite.
  *
  * @packageDocumentation
  */
 export * from "./createFamilyScrobble.js"
+export * from "./createPlatform.js"
 export * from "./createPrune.js"

@@ -1,0 +1,156 @@
+/**
+ * `createPlatform(options)`: the IPTV account platform's API for people who do
+ * not use Effect. A thin Promise wrapper over the layers an Effect user
+ * composes: `AccountsPg` on Postgres or embedded PGlite (`@org/pg/accounts`),
+ * argon2id and JWT signing (`@org/crypto`), and `PlatformHttp`
+ * (`@org/http/platform`).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { AccountsConfig, type AccountsSettingsInput, Entitlements, ensureAdminAccount } from "@org/accounts"
+import { type Argon2Options, PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
+import { type ExpressMiddleware, expressMiddleware, type Handlers, type NodeHandler } from "@org/http"
+import { makePlatformHandlers, ownsPlatformPath, type PlatformRateLimits } from "@org/http/platform"
+import { PgDatabase } from "@org/pg"
+import { AccountsPg } from "@org/pg/accounts"
+import { Effect, Exit, Layer, Logger, LogLevel, Redacted, Scope } from "effect"
+
+export interface CreatePlatformOptions {
+  /**
+   * `{ url }` for a Postgres server, `{ dataDir }` for embedded PGlite kept in a
+   * directory (one process only), `{ memory: true }` for PGlite in memory (tests).
+   */
+  readonly database: { readonly url: string } | { readonly dataDir: string } | { readonly memory: true }
+  /** Signs access tokens (HS256): at least 32 bytes, e.g. `openssl rand -base64 48`. Every server sharing a database needs the same one. */
+  readonly jwtSecret: string | Redacted.Redacted<string>
+  /** On start, create this admin account unless an account has its email (an existing one is never changed). */
+  readonly admin?:
+    | { readonly email: string; readonly password: string; readonly fullName?: string }
+    | undefined
+  /** Domain settings (token lifetimes, PIN lockout, password length); defaults otherwise. */
+  readonly settings?: AccountsSettingsInput | undefined
+  /** Postgres schema of the accounts tables. Default `accounts`. */
+  readonly schema?: string | undefined
+  /** The largest request body, in bytes. Default 64 KB. */
+  readonly maxJsonBytes?: number | undefined
+  /** Per-client limits of the sign-in endpoints, or `false` for none. Default 30 a minute. */
+  readonly rateLimits?: PlatformRateLimits | false | undefined
+  /** argon2id cost; OWASP's defaults (19 MiB, 2 passes). */
+  readonly argon2?: Argon2Options | undefined
+  /** The least severe log level written. Default `"Info"`. */
+  readonly logLevel?: LogLevel.Literal | undefined
+}
+
+export interface Platform {
+  /** Web-standard handler: `(Request) => Promise<Response>`. Starts the service on first use. */
+  readonly handler: (request: Request) => Promise<Response>
+  /** Node `(req, res)` handler for `http.createServer`. Starts the service on first use. */
+  readonly nodeHandler: NodeHandler
+  /** Express middleware (`app.use(platform.router)`) for `/api/v1/…`, mounted before body parsers. */
+  readonly router: ExpressMiddleware
+  /** Open (and migrate) the database, create the admin account if asked. Idempotent. */
+  readonly start: () => Promise<{ readonly adminCreated: boolean }>
+  /** Close the database. */
+  readonly stop: () => Promise<void>
+}
+
+export const createPlatform = (options: CreatePlatformOptions): Platform => {
+  const database =
+    "url" in options.database
+      ? PgDatabase.layerUrl(options.database.url)
+      : PgDatabase.layerEmbedded("dataDir" in options.database ? { dataDir: options.database.dataDir } : {})
+  const secret = typeof options.jwtSecret === "string" ? Redacted.make(options.jwtSecret) : options.jwtSecret
+  const logLevel = options.logLevel ?? "Info"
+  const stores = AccountsPg.layer(options.schema === undefined ? {} : { schema: options.schema }).pipe(
+    Layer.provide(database)
+  )
+  const services = Layer.mergeAll(
+    Entitlements.fromCatalog.pipe(Layer.provideMerge(stores)),
+    PasswordHasherArgon2.layer(options.argon2),
+    TokenSignerJose.layer({ secret }),
+    SecureRandomNode,
+    AccountsConfig.layer(options.settings)
+  ).pipe(Layer.orDie)
+
+  let started:
+    | Promise<{
+        readonly handlers: Handlers
+        readonly scope: Scope.CloseableScope
+        readonly adminCreated: boolean
+      }>
+    | undefined
+
+  const start = () => {
+    started ??= Effect.runPromise(
+      Effect.gen(function* () {
+        const scope = yield* Scope.make()
+        const context = yield* Layer.buildWithScope(services, scope)
+        const provided = Layer.succeedContext(context)
+        const adminCreated =
+          options.admin === undefined
+            ? false
+            : (yield* ensureAdminAccount({
+                email: options.admin.email,
+                password: options.admin.password,
+                full_name: options.admin.fullName
+              }).pipe(
+                Effect.provide(context),
+                Effect.orDieWith(
+                  (error) => new Error(`The admin account could not be created: ${error.message}`)
+                )
+              )).created
+        const handlers = yield* Effect.promise(() =>
+          makePlatformHandlers(
+            {
+              ...(options.maxJsonBytes === undefined ? {} : { maxJsonBytes: options.maxJsonBytes }),
+              ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
+              logLevel
+            },
+            provided
+          )
+        )
+        yield* Scope.addFinalizer(
+          scope,
+          Effect.promise(() => handlers.dispose())
+        )
+        return { handlers, scope, adminCreated }
+      }).pipe(Logger.withMinimumLogLevel(LogLevel.fromLiteral(logLevel)))
+    )
+    return started.then(({ adminCreated }) => ({ adminCreated }))
+  }
+
+  const stop = async () => {
+    if (started === undefined) return
+    const { scope } = await started
+    started = undefined
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+
+  const nodeHandler: NodeHandler = (request: IncomingMessage, response: ServerResponse) => {
+    start()
+      .then(() => started)
+      .then((s) => s?.handlers.nodeHandler(request, response))
+      .catch((error: unknown) => {
+        response.statusCode = 503
+        response.setHeader("content-type", "application/json")
+        response.setHeader("retry-after", "5")
+        response.end(
+          JSON.stringify({
+            error: { code: "service_unavailable", message: `The service could not start: ${String(error)}` }
+          })
+        )
+      })
+  }
+
+  return {
+    handler: async (request) => {
+      await start()
+      const s = await started
+      if (s === undefined) throw new Error("the platform was stopped")
+      return s.handlers.handler(request)
+    },
+    nodeHandler,
+    router: expressMiddleware(nodeHandler, { owns: ownsPlatformPath, name: "platform" }),
+    start,
+    stop
+  }
+}

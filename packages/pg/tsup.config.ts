@@ -5,7 +5,8 @@ export default defineConfig({
     index: "src/index.ts",
     "family-scrobble": "src/family-scrobble/index.ts",
     prune: "src/prune/index.ts",
-    accounts: "src/accounts/index.ts"
+    accounts: "src/accounts/index.ts",
+    library: "src/library/index.ts"
   },
   format: ["esm", "cjs"],
   dts: true,

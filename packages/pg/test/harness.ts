@@ -26,6 +26,8 @@ import {
   TelemetryInMemory,
   WebhookInboxInMemory
 } from "@org/family-scrobble/testing"
+import type { FavoriteStore, PlaylistStore, ProgressStore } from "@org/library"
+import { LibraryInMemory } from "@org/library/testing"
 import type { PruneStore } from "@org/prune"
 import { PruneStoreInMemory } from "@org/prune/testing"
 import { Effect, Layer, Redacted } from "effect"
@@ -33,6 +35,8 @@ import { accountsMigrations } from "../src/accounts/Migrations.js"
 import { PgAccountsStores } from "../src/accounts/PgAccountsStores.js"
 import { FamilyScrobblePg } from "../src/family-scrobble/FamilyScrobblePg.js"
 import { familyScrobbleMigrations } from "../src/family-scrobble/Migrations.js"
+import { libraryMigrations } from "../src/library/Migrations.js"
+import { PgLibraryStores } from "../src/library/PgLibraryStores.js"
 import { type DomainMigrations, runMigrations } from "../src/Migrations.js"
 import { PgDatabase } from "../src/PgDatabase.js"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
@@ -205,6 +209,47 @@ export const accountsTargets = (): ReadonlyArray<AccountsTarget> => [
       postgres: true,
       layer: Layer.merge(PgAccountsStores.pipe(Layer.provide(config)), config).pipe(
         Layer.provideMerge(migratedSchema(accountsMigrations({ schema }))),
+        Layer.provideMerge(database.layer)
+      )
+    }
+  })
+]
+
+export type LibraryStores = PlaylistStore | FavoriteStore | ProgressStore
+
+export interface LibraryTarget {
+  readonly name: string
+  readonly postgres: boolean
+  /** The library stores over the accounts stores (whose users and profiles they reference). */
+  readonly layer: Layer.Layer<LibraryStores | AccountsStores | SqlClient.SqlClient | PgStoreConfig>
+}
+
+/** The library stores three ways; on Postgres in two fresh schemas, accounts migrated first. */
+export const libraryTargets = (): ReadonlyArray<LibraryTarget> => [
+  {
+    name: "in memory",
+    postgres: false,
+    layer: Layer.mergeAll(
+      LibraryInMemory,
+      AccountsInMemory,
+      noDatabase,
+      PgStoreConfig.layer({ schema: "unused" })
+    )
+  },
+  ...databases().map((database) => {
+    const accountsSchema = freshSchema()
+    const schema = freshSchema()
+    const config = PgStoreConfig.layer({ schema })
+    return {
+      name: database.name,
+      postgres: true,
+      layer: Layer.mergeAll(
+        PgLibraryStores(testCipher).pipe(Layer.provide(config)),
+        PgAccountsStores.pipe(Layer.provide(PgStoreConfig.layer({ schema: accountsSchema }))),
+        config
+      ).pipe(
+        Layer.provideMerge(migratedSchema(libraryMigrations({ schema, accountsSchema }))),
+        Layer.provideMerge(migratedSchema(accountsMigrations({ schema: accountsSchema }))),
         Layer.provideMerge(database.layer)
       )
     }

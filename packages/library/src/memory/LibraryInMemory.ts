@@ -8,7 +8,7 @@ import type { Favorite } from "../Favorite.js"
 import { FavoriteStore, type FavoriteStoreService } from "../FavoriteStore.js"
 import type { Playlist } from "../Playlist.js"
 import { PlaylistStore, type PlaylistStoreService } from "../PlaylistStore.js"
-import { isFinished, type Progress } from "../Progress.js"
+import { isFinished, Progress } from "../Progress.js"
 import { ProgressStore, type ProgressStoreService } from "../ProgressStore.js"
 
 export const makeLibraryInMemory = () => {
@@ -75,10 +75,22 @@ export const makeLibraryInMemory = () => {
       Effect.sync(() => {
         const key = progressKey(entry.profileId, entry.itemId)
         const current = progress.get(key)
-        if (current !== undefined && !DateTime.lessThan(current.observedAt, entry.observedAt))
+        if (current === undefined) {
+          progress.set(key, entry)
+          return { stands: entry, applied: true }
+        }
+        if (!DateTime.lessThan(current.observedAt, entry.observedAt))
           return { stands: current, applied: false }
-        progress.set(key, entry)
-        return { stands: entry, applied: true }
+        // A write without a duration keeps the known one unless its position is past it.
+        const merged = new Progress({
+          ...entry,
+          itemType: Option.orElse(entry.itemType, () => current.itemType),
+          durationSeconds: Option.orElse(entry.durationSeconds, () =>
+            Option.filter(current.durationSeconds, (d) => d >= entry.progressSeconds)
+          )
+        })
+        progress.set(key, merged)
+        return { stands: merged, applied: true }
       }),
     find: (profileId, itemId) =>
       Effect.sync(() => Option.fromNullable(progress.get(progressKey(profileId, itemId)))),

@@ -1,5 +1,5 @@
 /**
- * The platform API server: the accounts stores on embedded PGlite (or the
+ * The platform API server: the accounts and library stores on embedded PGlite (or the
  * Postgres server at DATABASE_URL), argon2id and JWT signing, served by Node
  * through `PlatformHttp.serve`. On start, the admin account of ADMIN_EMAIL is
  * created once.
@@ -12,8 +12,9 @@ import { HttpServer } from "@effect/platform"
 import { AccountsConfig, Entitlements, ensureAdminAccount } from "@org/accounts"
 import { PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
 import { PlatformHttp } from "@org/http/platform"
-import { PgDatabase } from "@org/pg"
+import { deriveTokenKeys, makeTokenCipher, PgDatabase } from "@org/pg"
 import { AccountsPg } from "@org/pg/accounts"
+import { LibraryPg } from "@org/pg/library"
 import { Context, Effect, Layer, Logger, LogLevel, Redacted, type Scope } from "effect"
 import type { PlatformServerConfig } from "./config.js"
 
@@ -48,8 +49,12 @@ export const startPlatformServer = (
         ? PgDatabase.layerEmbedded({ dataDir: join(config.dataDir, "pglite") })
         : PgDatabase.layerUrl(Redacted.value(config.databaseUrl))
     const secret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir)
+    // Playlist credentials are encrypted with a key derived from the JWT secret.
+    const cipher = makeTokenCipher(deriveTokenKeys(secret, "playlist credentials v1"))
+    // The library's tables reference the accounts': migrated after them.
+    const stores = LibraryPg.layer({ cipher }).pipe(Layer.provideMerge(AccountsPg.layer()))
     const services = Layer.mergeAll(
-      Entitlements.fromCatalog.pipe(Layer.provideMerge(AccountsPg.layer())),
+      Entitlements.fromCatalog.pipe(Layer.provideMerge(stores)),
       PasswordHasherArgon2.layer(),
       TokenSignerJose.layer({ secret }),
       SecureRandomNode,

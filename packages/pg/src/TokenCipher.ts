@@ -3,7 +3,7 @@
  * key id stored beside the ciphertext so keys can be rotated (new writes use the
  * current key; old rows stay readable while their key is configured).
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto"
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto"
 import { Data, Redacted } from "effect"
 
 export interface TokenKeys {
@@ -81,3 +81,16 @@ export const makeTokenCipher = (keys: TokenKeys): TokenCipher => {
 
 /** What the compare-and-set of a refresh compares: never the token itself. */
 export const refreshTokenHash = (token: string): string => createHash("sha256").update(token).digest("base64")
+
+/**
+ * A key for one purpose derived from a secret the server already keeps (HKDF
+ * with SHA-256, the purpose as `info`): one secret to configure, independent
+ * keys for what it serves. Changing the secret makes what the key encrypted
+ * unreadable, so give keys of their own (`parseTokenKeys`) where it may change.
+ */
+export const deriveTokenKeys = (secret: Redacted.Redacted<string>, purpose: string): TokenKeys => ({
+  current: "derived",
+  keys: {
+    derived: Redacted.make(new Uint8Array(hkdfSync("sha256", Redacted.value(secret), "org-sdk", purpose, 32)))
+  }
+})

@@ -1,7 +1,7 @@
 /**
  * `createPlatform(options)`: the IPTV account platform's API for people who do
  * not use Effect. A thin Promise wrapper over the layers an Effect user
- * composes: `AccountsPg` on Postgres or embedded PGlite (`@org/pg/accounts`),
+ * composes: `AccountsPg` and `LibraryPg` on Postgres or embedded PGlite,
  * argon2id and JWT signing (`@org/crypto`), and `PlatformHttp`
  * (`@org/http/platform`).
  */
@@ -10,8 +10,9 @@ import { AccountsConfig, type AccountsSettingsInput, Entitlements, ensureAdminAc
 import { type Argon2Options, PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
 import { type ExpressMiddleware, expressMiddleware, type Handlers, type NodeHandler } from "@org/http"
 import { makePlatformHandlers, ownsPlatformPath, type PlatformRateLimits } from "@org/http/platform"
-import { PgDatabase } from "@org/pg"
+import { deriveTokenKeys, makeTokenCipher, PgDatabase, parseTokenKeys } from "@org/pg"
 import { AccountsPg } from "@org/pg/accounts"
+import { LibraryPg } from "@org/pg/library"
 import { Effect, Exit, Layer, Logger, LogLevel, Redacted, Scope } from "effect"
 
 export interface CreatePlatformOptions {
@@ -28,8 +29,16 @@ export interface CreatePlatformOptions {
     | undefined
   /** Domain settings (token lifetimes, PIN lockout, password length); defaults otherwise. */
   readonly settings?: AccountsSettingsInput | undefined
+  /**
+   * Encrypts playlist URLs and credentials at rest: `"<id>:<base64 of 32 bytes>"`, a
+   * comma-separated list to rotate (the first encrypts). Default: a key derived from
+   * `jwtSecret` (HKDF), so changing that secret would make stored credentials unreadable.
+   */
+  readonly credentialsKey?: string | Redacted.Redacted<string> | undefined
   /** Postgres schema of the accounts tables. Default `accounts`. */
   readonly schema?: string | undefined
+  /** Postgres schema of the library tables. Default `library`. */
+  readonly librarySchema?: string | undefined
   /** The largest request body, in bytes. Default 64 KB. */
   readonly maxJsonBytes?: number | undefined
   /** Per-client limits of the sign-in endpoints, or `false` for none. Default 30 a minute. */
@@ -60,9 +69,23 @@ export const createPlatform = (options: CreatePlatformOptions): Platform => {
       : PgDatabase.layerEmbedded("dataDir" in options.database ? { dataDir: options.database.dataDir } : {})
   const secret = typeof options.jwtSecret === "string" ? Redacted.make(options.jwtSecret) : options.jwtSecret
   const logLevel = options.logLevel ?? "Info"
-  const stores = AccountsPg.layer(options.schema === undefined ? {} : { schema: options.schema }).pipe(
-    Layer.provide(database)
+  const cipher = makeTokenCipher(
+    options.credentialsKey === undefined
+      ? deriveTokenKeys(secret, "playlist credentials v1")
+      : parseTokenKeys(
+          typeof options.credentialsKey === "string"
+            ? options.credentialsKey
+            : Redacted.value(options.credentialsKey)
+        )
   )
+  const accounts = AccountsPg.layer(options.schema === undefined ? {} : { schema: options.schema })
+  // The library's tables reference the accounts': migrated after them.
+  const library = LibraryPg.layer({
+    cipher,
+    ...(options.schema === undefined ? {} : { accountsSchema: options.schema }),
+    ...(options.librarySchema === undefined ? {} : { schema: options.librarySchema })
+  })
+  const stores = library.pipe(Layer.provideMerge(accounts), Layer.provide(database))
   const services = Layer.mergeAll(
     Entitlements.fromCatalog.pipe(Layer.provideMerge(stores)),
     PasswordHasherArgon2.layer(options.argon2),

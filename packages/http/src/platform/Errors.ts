@@ -96,6 +96,9 @@ const domainCodes: Record<string, readonly [status: number, code: string]> = {
   UserNotFound: [404, "not_found"],
   ProfileNotFound: [404, "not_found"],
   PlanNotFound: [404, "not_found"],
+  PlaylistNotFound: [404, "not_found"],
+  FavoriteNotFound: [404, "not_found"],
+  ProgressNotFound: [404, "not_found"],
   EmailTaken: [409, "email_taken"],
   ProfileNameTaken: [409, "profile_name_taken"],
   PlanConflict: [409, "plan_conflict"],
@@ -149,7 +152,15 @@ export type ApiErrorOf<E> = E extends { readonly _tag: "InvalidInput" }
     ? Unauthenticated
     : E extends { readonly _tag: "KidsProfileRestricted" | "RoleRequired" | "PinRequired" | "InvalidPin" }
       ? Forbidden
-      : E extends { readonly _tag: "UserNotFound" | "ProfileNotFound" | "PlanNotFound" }
+      : E extends {
+            readonly _tag:
+              | "UserNotFound"
+              | "ProfileNotFound"
+              | "PlanNotFound"
+              | "PlaylistNotFound"
+              | "FavoriteNotFound"
+              | "ProgressNotFound"
+          }
         ? NotFound
         : E extends { readonly _tag: "EmailTaken" | "ProfileNameTaken" | "PlanConflict" }
           ? Conflict

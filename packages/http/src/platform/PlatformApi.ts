@@ -7,6 +7,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platfor
 import { Schema } from "effect"
 import { AdminGroup, AuthGroup, PlansGroup, ProfilesGroup } from "./accounts/Api.js"
 import { Unavailable } from "./Errors.js"
+import { FavoritesGroup, PlaylistsGroup, ProgressGroup } from "./library/Api.js"
 
 export class SystemGroup extends HttpApiGroup.make("system")
   .add(
@@ -23,9 +24,12 @@ export class PlatformApi extends HttpApi.make("platform")
   .add(ProfilesGroup)
   .add(PlansGroup)
   .add(AdminGroup)
+  .add(PlaylistsGroup)
+  .add(FavoritesGroup)
+  .add(ProgressGroup)
   .prefix("/api/v1")
   .annotate(OpenApi.Title, "IPTV account platform")
   .annotate(
     OpenApi.Description,
-    'Accounts, profiles, plans. Send `Authorization: Bearer <access_token>`. Every error is `{ "error": { "code", "message" } }`.'
+    'Accounts, profiles, plans; playlists, favorites and watch progress. Send `Authorization: Bearer <access_token>`. Every error is `{ "error": { "code", "message" } }`.'
   ) {}

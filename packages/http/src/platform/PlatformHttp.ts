@@ -8,6 +8,7 @@ import { type HttpApi, HttpApiBuilder, type HttpServer, HttpServerResponse, Open
 import type { Entitlements, PlanStore, ProfileStore, SessionStore, UserStore } from "@org/accounts"
 import { UserId, UserStore as UserStoreTag } from "@org/accounts"
 import type { PasswordHasher, SecureRandom, TokenSigner } from "@org/core"
+import type { FavoriteStore, PlaylistStore, ProgressStore } from "@org/library"
 import { Effect, Layer, type LogLevel } from "effect"
 import { makeBodyGuard } from "../BodyGuard.js"
 import { makeRateLimit } from "../RateLimit.js"
@@ -16,10 +17,11 @@ import { type Handlers, makeHandlers, type ServedApp, serveNode } from "../Servi
 import { AdminLive, AuthLive, PlansLive, ProfilesLive } from "./accounts/Http.js"
 import { errorEnvelope } from "./ErrorEnvelope.js"
 import { Unavailable } from "./Errors.js"
+import { FavoritesLive, PlaylistsLive, ProgressLive } from "./library/Http.js"
 import { PlatformApi } from "./PlatformApi.js"
 import { AuthenticationLive } from "./Security.js"
 
-/** What the platform API runs on: the accounts stores and entitlements, hashing, signing, randomness. */
+/** What the platform API runs on: the accounts and library stores, entitlements, hashing, signing, randomness. */
 export type PlatformServices =
   | UserStore
   | SessionStore
@@ -29,6 +31,9 @@ export type PlatformServices =
   | PasswordHasher
   | TokenSigner
   | SecureRandom
+  | PlaylistStore
+  | FavoriteStore
+  | ProgressStore
 
 export interface PlatformRateLimits {
   /** Sign-ins, sign-ups and refreshes per client per minute. Default 30. */
@@ -121,7 +126,16 @@ const DocsLive = HttpApiBuilder.Router.use((router) =>
 const layer: Layer.Layer<HttpApi.Api | HttpApiBuilder.Router, never, PlatformServices> = HttpApiBuilder.api(
   PlatformApi
 ).pipe(
-  Layer.provide([SystemLive, AuthLive, ProfilesLive, PlansLive, AdminLive]),
+  Layer.provide([
+    SystemLive,
+    AuthLive,
+    ProfilesLive,
+    PlansLive,
+    AdminLive,
+    PlaylistsLive,
+    FavoritesLive,
+    ProgressLive
+  ]),
   Layer.provide(AuthenticationLive),
   Layer.merge(DocsLive.pipe(Layer.provideMerge(HttpApiBuilder.Router.Live)))
 )
@@ -130,7 +144,8 @@ const securityHeaders = makeSecurityHeaders({
   noStore: (path) =>
     path.startsWith("/api/v1/auth/") ||
     path.startsWith("/api/v1/profiles") ||
-    path.startsWith("/api/v1/admin/"),
+    path.startsWith("/api/v1/admin/") ||
+    path.startsWith("/api/v1/playlists"),
   bearerRealm: "platform"
 })
 

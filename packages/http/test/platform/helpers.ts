@@ -1,6 +1,6 @@
 /** The platform API over the in-memory accounts domain, and request helpers. */
 import { UserId, UserStore } from "@org/accounts"
-import { AccountsTest } from "@org/accounts/testing"
+import { LibraryTest } from "@org/library/testing"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { makePlatformHandlers, type PlatformHttpOptions } from "../../src/platform/index.js"
 
@@ -25,7 +25,7 @@ export interface PlatformSurface {
 
 export const platformSurface = async (options: PlatformHttpOptions = {}): Promise<PlatformSurface> => {
   const scope = Effect.runSync(Scope.make())
-  const context = await Effect.runPromise(Layer.buildWithScope(AccountsTest(), scope))
+  const context = await Effect.runPromise(Layer.buildWithScope(LibraryTest(), scope))
   const handlers = await makePlatformHandlers(
     { rateLimits: false, logLevel: "None", ...options },
     Layer.succeedContext(context)

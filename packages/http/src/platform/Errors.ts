@@ -16,61 +16,91 @@ export const ErrorBody = Schema.Struct({
 export type ErrorBody = typeof ErrorBody.Type
 
 /**
- * Tagged, so that one status's error is told from another's when encoded; the
- * tag is left out of the answer (`ErrorEnvelope`).
+ * Each error is a tagged class (so one status's error is told from another's
+ * when encoded, and a typed client gets the class back), and `schema` is its
+ * wire form, `{ error }` with its status: what endpoints declare.
  */
-const errorClass = <const Name extends string>(name: Name, status: number, description: string) =>
-  Schema.TaggedError<{ readonly _tag: Name; readonly error: ErrorBody }>()(
-    name,
-    { error: ErrorBody },
-    HttpApiSchema.annotations({ status, description })
-  )
+const errorClass = <const Name extends string>(name: Name) =>
+  Schema.TaggedError<{ readonly _tag: Name; readonly error: ErrorBody }>()(name, { error: ErrorBody })
 
-export class ValidationFailed extends errorClass(
-  "ValidationFailed",
-  400,
-  "The request is malformed or a field is invalid (`validation_error`)."
-) {}
-export class Unauthenticated extends errorClass(
-  "Unauthenticated",
-  401,
-  "No valid access token, or wrong credentials."
-) {}
-export class Forbidden extends errorClass(
-  "Forbidden",
-  403,
-  "The caller may not do this (a kids profile, a role, a PIN)."
-) {}
-export class NotFound extends errorClass(
-  "NotFound",
-  404,
-  "No such resource, or not the caller's: the two are one answer."
-) {}
-export class Conflict extends errorClass(
-  "Conflict",
-  409,
-  "The change conflicts with what exists (an email, a name)."
-) {}
-export class PayloadTooLarge extends errorClass(
-  "PayloadTooLarge",
-  413,
-  "The body is larger than the server accepts."
-) {}
-export class BusinessRule extends errorClass(
-  "BusinessRule",
-  422,
-  "A rule of the account refuses it (a plan limit, the last profile)."
-) {}
-export class TooManyRequests extends errorClass(
-  "TooManyRequests",
-  429,
-  "Too many attempts: wait `retry_after` seconds."
-) {}
-export class Unavailable extends errorClass(
-  "Unavailable",
-  503,
-  "The database is not answering: retry after `retry_after` seconds."
-) {}
+const wire = <A, I extends { readonly _tag: string }>(
+  cls: Schema.Schema<A, I>,
+  name: I["_tag"],
+  status: number,
+  description: string
+) =>
+  Schema.transform(Schema.Struct({ error: ErrorBody }), cls, {
+    strict: false,
+    decode: ({ error }) => ({ _tag: name, error }),
+    encode: (encoded) => ({
+      error: (encoded as unknown as { readonly error: typeof ErrorBody.Encoded }).error
+    })
+  }).annotations({ identifier: name, description, ...HttpApiSchema.annotations({ status }) })
+
+export class ValidationFailed extends errorClass("ValidationFailed") {
+  static readonly schema = wire(
+    ValidationFailed,
+    "ValidationFailed",
+    400,
+    "The request is malformed or a field is invalid (`validation_error`)."
+  )
+}
+export class Unauthenticated extends errorClass("Unauthenticated") {
+  static readonly schema = wire(
+    Unauthenticated,
+    "Unauthenticated",
+    401,
+    "No valid access token, or wrong credentials."
+  )
+}
+export class Forbidden extends errorClass("Forbidden") {
+  static readonly schema = wire(
+    Forbidden,
+    "Forbidden",
+    403,
+    "The caller may not do this (a kids profile, a role, a PIN)."
+  )
+}
+export class NotFound extends errorClass("NotFound") {
+  static readonly schema = wire(
+    NotFound,
+    "NotFound",
+    404,
+    "No such resource, or not the caller's: the two are one answer."
+  )
+}
+export class Conflict extends errorClass("Conflict") {
+  static readonly schema = wire(
+    Conflict,
+    "Conflict",
+    409,
+    "The change conflicts with what exists (an email, a name)."
+  )
+}
+export class BusinessRule extends errorClass("BusinessRule") {
+  static readonly schema = wire(
+    BusinessRule,
+    "BusinessRule",
+    422,
+    "A rule of the account refuses it (a plan limit, the last profile)."
+  )
+}
+export class TooManyRequests extends errorClass("TooManyRequests") {
+  static readonly schema = wire(
+    TooManyRequests,
+    "TooManyRequests",
+    429,
+    "Too many attempts: wait `retry_after` seconds."
+  )
+}
+export class Unavailable extends errorClass("Unavailable") {
+  static readonly schema = wire(
+    Unavailable,
+    "Unavailable",
+    503,
+    "The database is not answering: retry after `retry_after` seconds."
+  )
+}
 
 export type ApiError =
   | ValidationFailed

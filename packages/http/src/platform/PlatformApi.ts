@@ -13,7 +13,7 @@ export class SystemGroup extends HttpApiGroup.make("system")
   .add(
     HttpApiEndpoint.get("health", "/health")
       .addSuccess(Schema.Struct({ status: Schema.Literal("ok") }))
-      .addError(Unavailable)
+      .addError(Unavailable.schema)
       .annotate(OpenApi.Summary, "200 while the database answers, else 503")
   )
   .annotate(OpenApi.Title, "System") {}

@@ -15,7 +15,7 @@ export class CurrentCaller extends Context.Tag("@org/http/platform/CurrentCaller
 export class Authentication extends HttpApiMiddleware.Tag<Authentication>()(
   "@org/http/platform/Authentication",
   {
-    failure: Unauthenticated,
+    failure: Unauthenticated.schema,
     provides: CurrentCaller,
     security: { bearer: HttpApiSecurity.bearer }
   }

@@ -59,27 +59,26 @@ export const RecordProgressRequest = Schema.Struct({
   )
 }).annotations({ identifier: "RecordProgressRequest", parseOptions: strict })
 
-const page = <A, I, R>(key: string, item: Schema.Schema<A, I, R>) =>
-  Schema.Struct({ [key]: Schema.Array(item), page: Schema.Int, limit: Schema.Int, total: Schema.Int })
+const PageFields = { page: Schema.Int, limit: Schema.Int, total: Schema.Int }
 
 export class PlaylistsGroup extends HttpApiGroup.make("playlists")
   .add(
     HttpApiEndpoint.get("list", "/playlists")
       .setUrlParams(PageParams)
-      .addSuccess(page("playlists", PlaylistView))
+      .addSuccess(Schema.Struct({ playlists: Schema.Array(PlaylistView), ...PageFields }))
       .annotate(OpenApi.Summary, "The account's playlists (never their credentials), oldest first")
   )
   .add(
     HttpApiEndpoint.post("create", "/playlists")
       .setPayload(CreatePlaylistRequest)
       .addSuccess(PlaylistView, { status: 201 })
-      .addError(BusinessRule)
+      .addError(BusinessRule.schema)
       .annotate(OpenApi.Summary, "Save a playlist (adult session), within the plan's max_playlists")
   )
   .add(
     HttpApiEndpoint.get("get")`/playlists/${IdParam}`
       .addSuccess(PlaylistDetailsView)
-      .addError(NotFound)
+      .addError(NotFound.schema)
       .annotate(
         OpenApi.Summary,
         "A playlist; its URL and credentials only for an adult session (to copy into a player)"
@@ -89,18 +88,18 @@ export class PlaylistsGroup extends HttpApiGroup.make("playlists")
     HttpApiEndpoint.patch("update")`/playlists/${IdParam}`
       .setPayload(UpdatePlaylistRequest)
       .addSuccess(PlaylistView)
-      .addError(NotFound)
+      .addError(NotFound.schema)
       .annotate(OpenApi.Summary, "Change a playlist (adult session)")
   )
   .add(
     HttpApiEndpoint.del("delete")`/playlists/${IdParam}`
       .addSuccess(HttpApiSchema.NoContent)
-      .addError(NotFound)
+      .addError(NotFound.schema)
       .annotate(OpenApi.Summary, "Delete a playlist (adult session)")
   )
-  .addError(ValidationFailed)
-  .addError(Forbidden)
-  .addError(Unavailable)
+  .addError(ValidationFailed.schema)
+  .addError(Forbidden.schema)
+  .addError(Unavailable.schema)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Playlists") {}
 
@@ -108,26 +107,26 @@ export class FavoritesGroup extends HttpApiGroup.make("favorites")
   .add(
     HttpApiEndpoint.get("list", "/favorites")
       .setUrlParams(Schema.Struct({ type: Schema.optional(ItemType), ...PageParams.fields }))
-      .addSuccess(page("favorites", FavoriteView))
+      .addSuccess(Schema.Struct({ favorites: Schema.Array(FavoriteView), ...PageFields }))
       .annotate(OpenApi.Summary, "The active profile's favorites, newest first; ?type= filters")
   )
   .add(
     HttpApiEndpoint.post("add", "/favorites")
       .setPayload(AddFavoriteRequest)
       .addSuccess(FavoriteView, { status: 201 })
-      .addError(BusinessRule)
+      .addError(BusinessRule.schema)
       .annotate(OpenApi.Summary, "Add a favorite (201); one already there is answered as it is (200)")
   )
   .add(
     HttpApiEndpoint.del("remove")`/favorites/${IdParam}`
       .addSuccess(HttpApiSchema.NoContent)
-      .addError(NotFound)
+      .addError(NotFound.schema)
       .annotate(OpenApi.Summary, "Remove a favorite")
   )
-  .addError(ValidationFailed)
-  .addError(Forbidden)
-  .addError(NotFound)
-  .addError(Unavailable)
+  .addError(ValidationFailed.schema)
+  .addError(Forbidden.schema)
+  .addError(NotFound.schema)
+  .addError(Unavailable.schema)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Favorites") {}
 
@@ -135,7 +134,7 @@ export class ProgressGroup extends HttpApiGroup.make("progress")
   .add(
     HttpApiEndpoint.get("list", "/progress")
       .setUrlParams(PageParams)
-      .addSuccess(page("progress", ProgressView))
+      .addSuccess(Schema.Struct({ progress: Schema.Array(ProgressView), ...PageFields }))
       .annotate(
         OpenApi.Summary,
         "Continue watching: unfinished items of the active profile, most recent first"
@@ -153,12 +152,12 @@ export class ProgressGroup extends HttpApiGroup.make("progress")
   .add(
     HttpApiEndpoint.get("get")`/progress/${ItemIdParam}`
       .addSuccess(ProgressView)
-      .addError(NotFound)
+      .addError(NotFound.schema)
       .annotate(OpenApi.Summary, "The active profile's position in an item (resume from another device)")
   )
-  .addError(ValidationFailed)
-  .addError(Forbidden)
-  .addError(NotFound)
-  .addError(Unavailable)
+  .addError(ValidationFailed.schema)
+  .addError(Forbidden.schema)
+  .addError(NotFound.schema)
+  .addError(Unavailable.schema)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Progress") {}

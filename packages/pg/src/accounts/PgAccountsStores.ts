@@ -2,7 +2,8 @@
  * The accounts ports on Postgres. Limits and "the last one" are checked under a
  * lock on the account's row, in the transaction that writes; refresh tokens
  * are kept as SHA-256 hashes (they are 256 random bits) and rotate by a
- * compare-and-set on `used_at`.
+ * compare-and-set on `used_at`. Rows read back are the store's own writes: they are
+ * built without validating them again (`new X(row, true)`), on the hot path of every read.
  */
 import { createHash } from "node:crypto"
 import { SqlClient, type SqlError } from "@effect/sql"
@@ -61,15 +62,18 @@ interface UserRow {
 }
 
 const toUser = (row: UserRow) =>
-  new User({
-    id: row.id as UserId,
-    email: row.email as User["email"],
-    fullName: row.full_name,
-    role: row.role,
-    preferredLanguage: Option.fromNullable(row.preferred_language),
-    planId: Option.fromNullable(row.plan_id as PlanId | null),
-    createdAt: dateOf(row.created_at)
-  })
+  new User(
+    {
+      id: row.id as UserId,
+      email: row.email as User["email"],
+      fullName: row.full_name,
+      role: row.role,
+      preferredLanguage: Option.fromNullable(row.preferred_language),
+      planId: Option.fromNullable(row.plan_id as PlanId | null),
+      createdAt: dateOf(row.created_at)
+    },
+    true
+  )
 
 interface ProfileRow {
   readonly id: string
@@ -83,16 +87,19 @@ interface ProfileRow {
 }
 
 const toProfile = (row: ProfileRow) =>
-  new Profile({
-    id: row.id as ProfileId,
-    userId: row.user_id as UserId,
-    name: row.name,
-    avatarUrl: Option.fromNullable(row.avatar_url),
-    isKids: row.is_kids,
-    hasPin: row.has_pin,
-    isDefault: row.is_default,
-    createdAt: dateOf(row.created_at)
-  })
+  new Profile(
+    {
+      id: row.id as ProfileId,
+      userId: row.user_id as UserId,
+      name: row.name,
+      avatarUrl: Option.fromNullable(row.avatar_url),
+      isKids: row.is_kids,
+      hasPin: row.has_pin,
+      isDefault: row.is_default,
+      createdAt: dateOf(row.created_at)
+    },
+    true
+  )
 
 interface PlanRow {
   readonly id: string
@@ -112,23 +119,28 @@ interface PlanRow {
 }
 
 const toPlan = (row: PlanRow) =>
-  new Plan({
-    id: row.id as PlanId,
-    name: row.name,
-    stripePriceId: Option.fromNullable(row.stripe_price_id),
-    priceMonthlyMinor: Number(row.price_monthly_minor),
-    currency: row.currency,
-    maxProfiles: row.max_profiles,
-    maxPlaylists: row.max_playlists,
-    maxFavorites: row.max_favorites,
-    features:
-      typeof row.features === "string" ? (JSON.parse(row.features) as Record<string, unknown>) : row.features,
-    isFamilyPlan: row.is_family_plan,
-    maxMembers: row.max_members,
-    isDefault: row.is_default,
-    isActive: row.is_active,
-    createdAt: dateOf(row.created_at)
-  })
+  new Plan(
+    {
+      id: row.id as PlanId,
+      name: row.name,
+      stripePriceId: Option.fromNullable(row.stripe_price_id),
+      priceMonthlyMinor: Number(row.price_monthly_minor),
+      currency: row.currency,
+      maxProfiles: row.max_profiles,
+      maxPlaylists: row.max_playlists,
+      maxFavorites: row.max_favorites,
+      features:
+        typeof row.features === "string"
+          ? (JSON.parse(row.features) as Record<string, unknown>)
+          : row.features,
+      isFamilyPlan: row.is_family_plan,
+      maxMembers: row.max_members,
+      isDefault: row.is_default,
+      isActive: row.is_active,
+      createdAt: dateOf(row.created_at)
+    },
+    true
+  )
 
 /** `%`, `_` and `\` taken literally in a LIKE pattern. */
 const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`

@@ -2,7 +2,8 @@
  * The library ports on Postgres. Playlist URLs and credentials are encrypted
  * with the token cipher (AES-256-GCM, rotatable keys). A limit is checked under
  * a transaction-scoped advisory lock of its owner, in the transaction that
- * writes; progress is one upsert that only a later observation updates.
+ * writes; progress is one upsert that only a later observation updates. Rows read
+ * back are the store's own writes, built without validating them again (`new X(row, true)`).
  */
 import { SqlClient } from "@effect/sql"
 import type { ProfileId, UserId } from "@org/accounts"
@@ -65,26 +66,32 @@ interface ProgressRow {
 }
 
 const toFavorite = (row: FavoriteRow) =>
-  new Favorite({
-    id: row.id as FavoriteId,
-    profileId: row.profile_id as ProfileId,
-    itemId: row.item_id,
-    itemType: row.item_type,
-    itemName: row.item_name,
-    itemLogo: Option.fromNullable(row.item_logo),
-    createdAt: dateOf(row.created_at)
-  })
+  new Favorite(
+    {
+      id: row.id as FavoriteId,
+      profileId: row.profile_id as ProfileId,
+      itemId: row.item_id,
+      itemType: row.item_type,
+      itemName: row.item_name,
+      itemLogo: Option.fromNullable(row.item_logo),
+      createdAt: dateOf(row.created_at)
+    },
+    true
+  )
 
 const toProgress = (row: ProgressRow) =>
-  new Progress({
-    profileId: row.profile_id as ProfileId,
-    itemId: row.item_id,
-    itemType: Option.fromNullable(row.item_type),
-    progressSeconds: Number(row.progress_seconds),
-    durationSeconds: Option.map(Option.fromNullable(row.duration_seconds), Number),
-    observedAt: dateOf(row.observed_at),
-    updatedAt: dateOf(row.updated_at)
-  })
+  new Progress(
+    {
+      profileId: row.profile_id as ProfileId,
+      itemId: row.item_id,
+      itemType: Option.fromNullable(row.item_type),
+      progressSeconds: Number(row.progress_seconds),
+      durationSeconds: Option.map(Option.fromNullable(row.duration_seconds), Number),
+      observedAt: dateOf(row.observed_at),
+      updatedAt: dateOf(row.updated_at)
+    },
+    true
+  )
 
 export const makePgLibraryStores = (cipher: TokenCipher) =>
   Effect.gen(function* () {
@@ -99,20 +106,26 @@ export const makePgLibraryStores = (cipher: TokenCipher) =>
       sql`SELECT pg_advisory_xact_lock(hashtext(${`${schema}:${kind}:${id}`}))`
 
     const toPlaylist = (row: PlaylistRow) =>
-      new Playlist({
-        id: row.id as PlaylistId,
-        userId: row.user_id as UserId,
-        name: row.name,
-        kind: row.kind,
-        host: row.host,
-        credentials: new PlaylistCredentials({
-          url: cipher.decrypt(row.url_enc),
-          username: Option.map(Option.fromNullable(row.username_enc), cipher.decrypt),
-          password: Option.map(Option.fromNullable(row.password_enc), cipher.decrypt)
-        }),
-        createdAt: dateOf(row.created_at),
-        updatedAt: dateOf(row.updated_at)
-      })
+      new Playlist(
+        {
+          id: row.id as PlaylistId,
+          userId: row.user_id as UserId,
+          name: row.name,
+          kind: row.kind,
+          host: row.host,
+          credentials: new PlaylistCredentials(
+            {
+              url: cipher.decrypt(row.url_enc),
+              username: Option.map(Option.fromNullable(row.username_enc), cipher.decrypt),
+              password: Option.map(Option.fromNullable(row.password_enc), cipher.decrypt)
+            },
+            true
+          ),
+          createdAt: dateOf(row.created_at),
+          updatedAt: dateOf(row.updated_at)
+        },
+        true
+      )
 
     const playlistRow = (playlist: Playlist) => ({
       id: playlist.id,

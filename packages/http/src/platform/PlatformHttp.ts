@@ -15,6 +15,7 @@ import { makeRateLimit } from "../RateLimit.js"
 import { makeSecurityHeaders } from "../SecurityHeaders.js"
 import { type Handlers, makeHandlers, type ServedApp, serveNode } from "../Serving.js"
 import { AdminLive, AuthLive, PlansLive, ProfilesLive } from "./accounts/Http.js"
+import { docsStylesheet, platformDocsPage } from "./DocsPage.js"
 import { errorEnvelope } from "./ErrorEnvelope.js"
 import { Unavailable } from "./Errors.js"
 import { FavoritesLive, PlaylistsLive, ProgressLive } from "./library/Http.js"
@@ -119,6 +120,16 @@ export const platformOpenApi = asAnswered(OpenApi.fromApi(PlatformApi))
 const DocsLive = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function* () {
     yield* router.get("/api/v1/openapi.json", HttpServerResponse.unsafeJson(platformOpenApi))
+    yield* router.get(
+      "/api/v1/docs",
+      HttpServerResponse.html(platformDocsPage(platformOpenApi)).pipe(
+        HttpServerResponse.setHeader("cache-control", "no-cache")
+      )
+    )
+    yield* router.get(
+      "/api/v1/docs.css",
+      HttpServerResponse.text(docsStylesheet, { contentType: "text/css" })
+    )
   })
 )
 

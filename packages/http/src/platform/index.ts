@@ -8,6 +8,7 @@
 export * from "./accounts/Api.js"
 export * from "./accounts/Http.js"
 export * from "./accounts/Views.js"
+export * from "./DocsPage.js"
 export * from "./ErrorEnvelope.js"
 export * from "./Errors.js"
 export * from "./library/Api.js"

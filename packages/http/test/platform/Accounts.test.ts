@@ -348,3 +348,19 @@ describe("plans and the admin API", () => {
     )
   })
 })
+
+describe("the document", () => {
+  it("serves the OpenAPI document and a docs page rendering it, with the security headers", async () => {
+    const doc = await surface.call("GET", "/api/v1/openapi.json")
+    expect(doc.body.openapi).toMatch(/^3\.1/)
+    expect(Object.keys(doc.body.paths)).toContain("/api/v1/profiles/{id}/select")
+    expect(JSON.stringify(doc.body)).not.toContain("HttpApiDecodeError")
+    const page = await surface.request("/api/v1/docs")
+    expect(page.status).toBe(200)
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'self'")
+    const html = await page.text()
+    expect(html).toContain("/api/v1/profiles/{id}/select")
+    expect(html).toContain('href="/api/v1/docs.css"')
+    expect((await surface.request("/api/v1/docs.css")).headers.get("content-type")).toMatch(/^text\/css/)
+  })
+})

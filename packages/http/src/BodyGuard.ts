@@ -32,6 +32,13 @@ export interface BodyGuardOptions {
   readonly rawBodies?:
     | ((path: string) => { readonly limit: number; readonly name: string } | undefined)
     | undefined
+  /**
+   * For a JSON-only API: a body sent without a content type, as `text/plain`
+   * (what `fetch` labels a string body), or a JSON object labelled a form (what
+   * `curl -d` does), is read as JSON, and an empty body as `{}`, so a POST with
+   * nothing to say needs no body. Default false.
+   */
+  readonly jsonByDefault?: boolean | undefined
 }
 
 /** 64 KB: an onboarding or telemetry body is a few hundred bytes. */
@@ -185,15 +192,19 @@ const bodyProperties = new Set<string | symbol>([
  * body (text, JSON, form, bytes, stream, multipart) reads this copy; the rest
  * (url, headers, remote address) is the original's.
  */
-const withBody = (request: HttpServerRequest.HttpServerRequest, bytes: Buffer) => {
+const withBody = (request: HttpServerRequest.HttpServerRequest, bytes: Buffer, contentType?: string) => {
   const headers = new globalThis.Headers()
   for (const [name, value] of Object.entries(request.headers)) headers.set(name, value)
+  if (contentType !== undefined) headers.set("content-type", contentType)
   const copy = HttpServerRequest.fromWeb(
     new Request(`http://buffered.invalid${request.url}`, { method: request.method, headers, body: bytes })
   )
+  // A content type of our own is the copy's headers too.
+  const fromCopy =
+    contentType === undefined ? bodyProperties : new Set<PropertyKey>([...bodyProperties, "headers"])
   return new Proxy(request, {
     get: (target, property) =>
-      bodyProperties.has(property) ? Reflect.get(copy, property, copy) : Reflect.get(target, property, target)
+      fromCopy.has(property) ? Reflect.get(copy, property, copy) : Reflect.get(target, property, target)
   })
 }
 
@@ -252,9 +263,20 @@ export const makeBodyGuard = (options: BodyGuardOptions = {}) => {
         bytes = Buffer.from(read.right)
         if (bytes.byteLength > limit) return tooLarge(limit, what)
       }
-      const served = withBody(request, bytes)
+      const declaredType = (request.headers["content-type"] ?? "").toLowerCase()
+      const asJson =
+        options.jsonByDefault === true &&
+        rawLimit === undefined &&
+        (declaredType === "" ||
+          declaredType.startsWith("text/plain") ||
+          // curl -d labels whatever it sends as a form
+          (declaredType.includes("x-www-form-urlencoded") &&
+            bytes.toString("utf8").trimStart().startsWith("{")) ||
+          (bytes.byteLength === 0 && declaredType.includes("json")))
+      if (asJson && bytes.byteLength === 0) bytes = Buffer.from("{}")
+      const served = withBody(request, bytes, asJson ? "application/json" : undefined)
       if (rawLimit === undefined) {
-        const contentType = (request.headers["content-type"] ?? "").toLowerCase()
+        const contentType = asJson ? "application/json" : declaredType
         const refused = inspect(bytes.toString("utf8"), contentType, maxDepth)
         if (refused !== undefined) return refused
       }

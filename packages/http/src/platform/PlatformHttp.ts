@@ -181,7 +181,8 @@ const authLimits = (limits: PlatformRateLimits) =>
 export const platformAppWith = (
   options: PlatformHttpOptions = {}
 ): ServedApp<HttpApi.Api | HttpApiBuilder.Router | HttpApiBuilder.Middleware> => {
-  const guard = makeBodyGuard({ maxBytes: options.maxJsonBytes })
+  // JSON only: a body without a content type (or fetch's text/plain) is JSON, an empty one `{}`.
+  const guard = makeBodyGuard({ maxBytes: options.maxJsonBytes, jsonByDefault: true })
   const limits = options.rateLimits === false ? undefined : authLimits(options.rateLimits ?? {})
   return Effect.map(HttpApiBuilder.httpApp, (app) =>
     errorEnvelope(securityHeaders(limits === undefined ? guard(app) : limits(guard(app))))

@@ -116,6 +116,30 @@ describe("auth", () => {
   })
 })
 
+describe("what clients send", () => {
+  it("reads JSON without a content type, as fetch's text/plain or curl's form, and an empty body as {}", async () => {
+    await signUp(surface, "lazy@example.com")
+    const body = JSON.stringify({ email: "lazy@example.com", password: "securePass123" })
+    for (const headers of [
+      {},
+      { "content-type": "text/plain;charset=UTF-8" },
+      { "content-type": "application/x-www-form-urlencoded" }
+    ]) {
+      const response = await surface.request("/api/v1/auth/login", { method: "POST", headers, body })
+      expect({ headers, status: response.status }).toEqual({ headers, status: 200 })
+    }
+    const login = (await (
+      await surface.request("/api/v1/auth/login", { method: "POST", body })
+    ).json()) as Json
+    const profiles = await surface.call("GET", "/api/v1/profiles", { token: login.access_token })
+    const select = await surface.request(`/api/v1/profiles/${profiles.body.profiles[0].id}/select`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${login.access_token}` }
+    })
+    expect(select.status).toBe(200)
+  })
+})
+
 describe("profiles", () => {
   it("scenarios 1 and 3: profiles, a kids profile with a PIN, a wrong PIN, a changed PIN", async () => {
     const { access_token: token } = await signUp(surface, "family@example.com")

@@ -18,9 +18,17 @@ export interface EmbeddedOptions {
   readonly dataDir?: string
 }
 
-/** Connections of the embedded server, and of the pool in front of it (must not exceed it). */
+/**
+ * Connections of the embedded server, and of the pool in front of it: one. PGlite
+ * is a single Postgres session; its socket server runs each connection's messages
+ * in turn, and under load it can run one connection's messages between the parts
+ * of another's extended-protocol query (seen as `portal "" does not exist`, and
+ * worse, a query answered with another's rows). One connection keeps every query
+ * whole; a second would add nothing but that risk, since the session runs one
+ * statement at a time anyway.
+ */
 const EMBEDDED_SERVER_CONNECTIONS = 8
-const EMBEDDED_POOL = 4
+const EMBEDDED_POOL = 1
 
 /**
  * PGlite, served on a free loopback port for the life of the scope; returns its

@@ -71,6 +71,12 @@ export const readConfig = (
     problems.push(
       "ADMIN_EMAIL and ADMIN_PASSWORD go together: set both to create the admin account, or neither"
     )
+  else if (adminEmail !== undefined && adminPassword !== undefined) {
+    // The rules every password follows: 10 characters at least, not the email.
+    if (adminPassword.length < 10) problems.push("ADMIN_PASSWORD must have at least 10 characters")
+    else if (adminPassword.toLowerCase() === adminEmail.toLowerCase())
+      problems.push("ADMIN_PASSWORD cannot be the admin's email address")
+  }
 
   const levelText = value("LOG_LEVEL") ?? "info"
   const logLevel = logLevels[levelText.toLowerCase()]

@@ -101,6 +101,13 @@ describe("the platform server on embedded PGlite", () => {
     const noSecret = await failedStart({ DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test" })
     expect(noSecret.code).toBe(1)
     expect(noSecret.output).toContain("JWT_SECRET is required with DATABASE_URL")
+    const weakAdmin = await failedStart({
+      DATA_DIR: dataDir,
+      ADMIN_EMAIL: "admin@example.com",
+      ADMIN_PASSWORD: "short"
+    })
+    expect(weakAdmin.code).toBe(1)
+    expect(weakAdmin.output).toContain("ADMIN_PASSWORD must have at least 10 characters")
   }, 120_000)
 })
 

@@ -11,6 +11,7 @@
  */
 export * from "./DataDirLock.js"
 export * from "./Migrations.js"
+export * from "./Paging.js"
 export * from "./PgDatabase.js"
 export * from "./PgLocks.js"
 export * from "./PgStoreConfig.js"

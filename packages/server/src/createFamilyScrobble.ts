@@ -1,25 +1,13 @@
-/**
- * `createFamilyScrobble(options)`: family scrobbling for people who do not use
- * Effect. A thin Promise wrapper over the same layers an Effect user composes:
- * `FamilyScrobblePg` on Postgres or embedded PGlite (`@org/pg/family-scrobble`),
- * `TraktApiLive` (`@org/trakt`), `FamilyScrobbleHttp` (`@org/http/family-scrobble`)
- * and `FamilyScrobbleWorkers` (`@org/scheduler`).
- */
-import type { IncomingMessage, ServerResponse } from "node:http"
 import { SecureRandomNode } from "@org/crypto"
 import { FamilyScrobbleConfig, type FamilySettingsInput } from "@org/family-scrobble"
 import type { ExpressMiddleware, NodeHandler } from "@org/http"
-import {
-  type FamilyRateLimits,
-  type FamilyScrobbleHandlers,
-  makeHandlers,
-  toExpressMiddleware
-} from "@org/http/family-scrobble"
+import { type FamilyRateLimits, makeHandlers, toExpressMiddleware } from "@org/http/family-scrobble"
 import { makeTokenCipher, PgDatabase, parseTokenKeys, type TokenKeys } from "@org/pg"
 import { FamilyScrobblePg } from "@org/pg/family-scrobble"
 import { FamilyScrobbleWorkers, type FamilyScrobbleWorkersOptions } from "@org/scheduler"
 import { TraktApiLive, type TraktConfig } from "@org/trakt"
-import { Effect, Exit, Layer, Logger, LogLevel, Redacted, Scope } from "effect"
+import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { lazyService } from "./LazyService.js"
 
 export interface CreateFamilyScrobbleOptions {
   /**
@@ -110,14 +98,10 @@ export const createFamilyScrobble = (options: CreateFamilyScrobbleOptions): Fami
     FamilyScrobbleConfig.layer(options.settings)
   ).pipe(Layer.provide(database), Layer.orDie)
 
-  let started:
-    | Promise<{ readonly handlers: FamilyScrobbleHandlers; readonly scope: Scope.CloseableScope }>
-    | undefined
-
-  const start = () => {
-    started ??= Effect.runPromise(
+  const service = lazyService({
+    name: "family scrobbling",
+    boot: (scope) =>
       Effect.gen(function* () {
-        const scope = yield* Scope.make()
         const context = yield* Layer.buildWithScope(services, scope)
         const provided = Layer.succeedContext(context)
         const handlers = yield* Effect.promise(() =>
@@ -137,53 +121,13 @@ export const createFamilyScrobble = (options: CreateFamilyScrobbleOptions): Fami
           const workers = FamilyScrobbleWorkers.layer(options.workers ?? {})
           yield* Layer.buildWithScope(workers.pipe(Layer.provide(provided)), scope)
         }
-        // Closing: handlers first (broadcasts drain), then the workers and the database.
-        yield* Scope.addFinalizer(
-          scope,
-          Effect.promise(() => handlers.dispose())
-        )
-        return { handlers, scope }
+        return { handlers, value: undefined }
       }).pipe(
         // Workers are forked from here and inherit the level.
         Logger.withMinimumLogLevel(LogLevel.fromLiteral(logLevel))
-      )
-    )
-    return started.then(() => undefined)
-  }
-
-  const stop = async () => {
-    if (started === undefined) return
-    const { scope } = await started
-    started = undefined
-    await Effect.runPromise(Scope.close(scope, Exit.void))
-  }
-
-  const nodeHandler: NodeHandler = (request: IncomingMessage, response: ServerResponse) => {
-    start()
-      .then(() => started)
-      .then((s) => s?.handlers.nodeHandler(request, response))
-      .catch((error: unknown) => {
-        response.statusCode = 503
-        response.setHeader("content-type", "application/json")
-        response.end(
-          JSON.stringify({
-            _tag: "ServiceUnavailable",
-            message: `The service could not start: ${String(error)}`
-          })
-        )
-      })
-  }
-
-  return {
-    handler: async (request) => {
-      await start()
-      const s = await started
-      if (s === undefined) throw new Error("family scrobbling was stopped")
-      return s.handlers.handler(request)
-    },
-    nodeHandler,
-    router: toExpressMiddleware(nodeHandler),
-    start,
-    stop
-  }
+      ),
+    unavailableBody: (message) => ({ _tag: "ServiceUnavailable", message }),
+    router: toExpressMiddleware
+  })
+  return service
 }

@@ -1,19 +1,12 @@
-/**
- * `createPlatform(options)`: the IPTV account platform's API for people who do
- * not use Effect. A thin Promise wrapper over the layers an Effect user
- * composes: `AccountsPg` and `LibraryPg` on Postgres or embedded PGlite,
- * argon2id and JWT signing (`@org/crypto`), and `PlatformHttp`
- * (`@org/http/platform`).
- */
-import type { IncomingMessage, ServerResponse } from "node:http"
 import { AccountsConfig, type AccountsSettingsInput, Entitlements, ensureAdminAccount } from "@org/accounts"
 import { type Argon2Options, PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
-import { type ExpressMiddleware, expressMiddleware, type Handlers, type NodeHandler } from "@org/http"
+import { type ExpressMiddleware, expressMiddleware, type NodeHandler } from "@org/http"
 import { makePlatformHandlers, ownsPlatformPath, type PlatformRateLimits } from "@org/http/platform"
 import { deriveTokenKeys, makeTokenCipher, PgDatabase, parseTokenKeys } from "@org/pg"
 import { AccountsPg } from "@org/pg/accounts"
 import { LibraryPg } from "@org/pg/library"
-import { Effect, Exit, Layer, Logger, LogLevel, Redacted, Scope } from "effect"
+import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { lazyService } from "./LazyService.js"
 
 export interface CreatePlatformOptions {
   /**
@@ -94,20 +87,11 @@ export const createPlatform = (options: CreatePlatformOptions): Platform => {
     AccountsConfig.layer(options.settings)
   ).pipe(Layer.orDie)
 
-  let started:
-    | Promise<{
-        readonly handlers: Handlers
-        readonly scope: Scope.CloseableScope
-        readonly adminCreated: boolean
-      }>
-    | undefined
-
-  const start = () => {
-    started ??= Effect.runPromise(
+  return lazyService({
+    name: "the platform",
+    boot: (scope) =>
       Effect.gen(function* () {
-        const scope = yield* Scope.make()
         const context = yield* Layer.buildWithScope(services, scope)
-        const provided = Layer.succeedContext(context)
         const adminCreated =
           options.admin === undefined
             ? false
@@ -128,52 +112,12 @@ export const createPlatform = (options: CreatePlatformOptions): Platform => {
               ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
               logLevel
             },
-            provided
+            Layer.succeedContext(context)
           )
         )
-        yield* Scope.addFinalizer(
-          scope,
-          Effect.promise(() => handlers.dispose())
-        )
-        return { handlers, scope, adminCreated }
-      }).pipe(Logger.withMinimumLogLevel(LogLevel.fromLiteral(logLevel)))
-    )
-    return started.then(({ adminCreated }) => ({ adminCreated }))
-  }
-
-  const stop = async () => {
-    if (started === undefined) return
-    const { scope } = await started
-    started = undefined
-    await Effect.runPromise(Scope.close(scope, Exit.void))
-  }
-
-  const nodeHandler: NodeHandler = (request: IncomingMessage, response: ServerResponse) => {
-    start()
-      .then(() => started)
-      .then((s) => s?.handlers.nodeHandler(request, response))
-      .catch((error: unknown) => {
-        response.statusCode = 503
-        response.setHeader("content-type", "application/json")
-        response.setHeader("retry-after", "5")
-        response.end(
-          JSON.stringify({
-            error: { code: "service_unavailable", message: `The service could not start: ${String(error)}` }
-          })
-        )
-      })
-  }
-
-  return {
-    handler: async (request) => {
-      await start()
-      const s = await started
-      if (s === undefined) throw new Error("the platform was stopped")
-      return s.handlers.handler(request)
-    },
-    nodeHandler,
-    router: expressMiddleware(nodeHandler, { owns: ownsPlatformPath, name: "platform" }),
-    start,
-    stop
-  }
+        return { handlers, value: { adminCreated } }
+      }).pipe(Logger.withMinimumLogLevel(LogLevel.fromLiteral(logLevel))),
+    unavailableBody: (message) => ({ error: { code: "service_unavailable", message } }),
+    router: (nodeHandler) => expressMiddleware(nodeHandler, { owns: ownsPlatformPath, name: "platform" })
+  })
 }

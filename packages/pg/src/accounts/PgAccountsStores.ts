@@ -37,6 +37,7 @@ import {
   type UserStoreService
 } from "@org/accounts"
 import { Context, DateTime, Effect, Layer, Option } from "effect"
+import { pageTotal } from "../Paging.js"
 import { PgStoreConfig } from "../PgStoreConfig.js"
 import { storeFailures } from "../StoreErrors.js"
 
@@ -240,12 +241,10 @@ export const makePgAccountsStores = Effect.gen(function* () {
           const rows = yield* sql<UserRow & { total: string }>`
             SELECT ${userColumns}, count(*) OVER () AS total FROM ${users}
             WHERE ${filter} ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`
-          const total =
-            rows[0] !== undefined
-              ? Number(rows[0].total)
-              : Number(
-                  (yield* sql<{ n: string }>`SELECT count(*) AS n FROM ${users} WHERE ${filter}`)[0]?.n ?? 0
-                )
+          const total = yield* pageTotal(
+            rows,
+            sql<{ n: string }>`SELECT count(*) AS n FROM ${users} WHERE ${filter}`
+          )
           return { users: rows.map(toUser), total }
         })
       ),

@@ -25,6 +25,7 @@ import {
   type ProgressStoreService
 } from "@org/library"
 import { Context, DateTime, Effect, Layer, Option } from "effect"
+import { pageTotal } from "../Paging.js"
 import { PgStoreConfig } from "../PgStoreConfig.js"
 import { storeFailures } from "../StoreErrors.js"
 import type { TokenCipher } from "../TokenCipher.js"
@@ -161,14 +162,10 @@ export const makePgLibraryStores = (cipher: TokenCipher) =>
             const rows = yield* sql<PlaylistRow & { total: string }>`
               SELECT *, count(*) OVER () AS total FROM ${playlists} WHERE user_id = ${userId}
               ORDER BY created_at, id LIMIT ${limit} OFFSET ${offset}`
-            const total =
-              rows[0] !== undefined
-                ? Number(rows[0].total)
-                : Number(
-                    (yield* sql<{
-                      n: string
-                    }>`SELECT count(*) AS n FROM ${playlists} WHERE user_id = ${userId}`)[0]?.n ?? 0
-                  )
+            const total = yield* pageTotal(
+              rows,
+              sql<{ n: string }>`SELECT count(*) AS n FROM ${playlists} WHERE user_id = ${userId}`
+            )
             return { playlists: rows.map(toPlaylist), total }
           })
         ),
@@ -231,15 +228,12 @@ export const makePgLibraryStores = (cipher: TokenCipher) =>
               SELECT ${favoriteColumns}, count(*) OVER () AS total FROM ${favorites}
               WHERE profile_id = ${profileId} AND ${filter}
               ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`
-            const total =
-              rows[0] !== undefined
-                ? Number(rows[0].total)
-                : Number(
-                    (yield* sql<{
-                      n: string
-                    }>`SELECT count(*) AS n FROM ${favorites} WHERE profile_id = ${profileId} AND ${filter}`)[0]
-                      ?.n ?? 0
-                  )
+            const total = yield* pageTotal(
+              rows,
+              sql<{
+                n: string
+              }>`SELECT count(*) AS n FROM ${favorites} WHERE profile_id = ${profileId} AND ${filter}`
+            )
             return { favorites: rows.map(toFavorite), total }
           })
         ),
@@ -299,15 +293,12 @@ export const makePgLibraryStores = (cipher: TokenCipher) =>
               SELECT ${progressColumns}, count(*) OVER () AS total FROM ${progress}
               WHERE profile_id = ${profileId} AND NOT finished
               ORDER BY observed_at DESC, item_id LIMIT ${limit} OFFSET ${offset}`
-            const total =
-              rows[0] !== undefined
-                ? Number(rows[0].total)
-                : Number(
-                    (yield* sql<{
-                      n: string
-                    }>`SELECT count(*) AS n FROM ${progress} WHERE profile_id = ${profileId} AND NOT finished`)[0]
-                      ?.n ?? 0
-                  )
+            const total = yield* pageTotal(
+              rows,
+              sql<{
+                n: string
+              }>`SELECT count(*) AS n FROM ${progress} WHERE profile_id = ${profileId} AND NOT finished`
+            )
             return { items: rows.map(toProgress), total }
           })
         )

@@ -39,6 +39,8 @@ export interface UserStoreService {
   readonly findUser: (userId: UserId) => Effect.Effect<Option.Option<User>, StoreUnavailable>
   /** Newest first. */
   readonly listUsers: (query: UserQuery) => Effect.Effect<UserPage, StoreUnavailable>
+  /** How many users hold each role. */
+  readonly countByRole: () => Effect.Effect<Readonly<Record<Role, number>>, StoreUnavailable>
   readonly setRole: (userId: UserId, role: Role) => Effect.Effect<Option.Option<User>, StoreUnavailable>
   readonly setPlan: (
     userId: UserId,

@@ -136,9 +136,17 @@ for (const target of accountsTargets()) {
         const users = yield* UserStore
         const plans = yield* PlanStore
         const { user } = yield* signedUp()
+        const before = yield* users.countByRole()
         expect(Option.map(yield* users.setRole(user.id, "reseller"), (u) => u.role)).toEqual(
           Option.some("reseller")
         )
+        // The store is shared by the suite's tests: compare counts before and after.
+        const after = yield* users.countByRole()
+        expect([
+          after.user - before.user,
+          after.reseller - before.reseller,
+          after.admin - before.admin
+        ]).toEqual([-1, 1, 0])
         const plan = newPlan(`Plan ${randomUUID()}`)
         yield* plans.create(plan)
         expect(Option.flatMap(yield* users.setPlan(user.id, Option.some(plan.id)), (u) => u.planId)).toEqual(

@@ -112,6 +112,12 @@ export const makeAccountsInMemory = (): AccountsInMemoryStores => {
           .sort((a, b) => b.createdAt.epochMillis - a.createdAt.epochMillis || b.id.localeCompare(a.id))
         return { users: matching.slice(offset, offset + limit), total: matching.length }
       }),
+    countByRole: () =>
+      Effect.sync(() => {
+        const counts = { user: 0, reseller: 0, admin: 0 }
+        for (const row of users.values()) counts[row.user.role] += 1
+        return counts
+      }),
     setRole: (userId, role) => Effect.sync(() => updateUser(userId, { role })),
     setPlan: (userId, planId) => Effect.sync(() => updateUser(userId, { planId }))
   }

@@ -248,6 +248,17 @@ export const makePgAccountsStores = Effect.gen(function* () {
           return { users: rows.map(toUser), total }
         })
       ),
+    countByRole: () =>
+      storeFailures(
+        Effect.map(
+          sql<{ role: Role; n: string }>`SELECT role, count(*) AS n FROM ${users} GROUP BY role`,
+          (rows) => {
+            const counts = { user: 0, reseller: 0, admin: 0 }
+            for (const row of rows) counts[row.role] = Number(row.n)
+            return counts
+          }
+        )
+      ),
     setRole: (userId, role) => updateUser(userId, { role }),
     setPlan: (userId, planId) => updateUser(userId, { plan_id: Option.getOrNull(planId) })
   }

@@ -6,7 +6,8 @@ export default defineConfig({
     "family-scrobble": "src/family-scrobble/index.ts",
     prune: "src/prune/index.ts",
     accounts: "src/accounts/index.ts",
-    library: "src/library/index.ts"
+    library: "src/library/index.ts",
+    billing: "src/billing/index.ts"
   },
   format: ["esm", "cjs"],
   dts: true,

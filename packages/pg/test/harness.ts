@@ -10,6 +10,8 @@ import { connect } from "node:net"
 import { SqlClient } from "@effect/sql"
 import type { PlanStore, ProfileStore, SessionStore, UserStore } from "@org/accounts"
 import { AccountsInMemory } from "@org/accounts/testing"
+import type { BillingStore } from "@org/billing"
+import { BillingInMemory } from "@org/billing/testing"
 import type {
   GroupStore,
   Notifications,
@@ -33,6 +35,8 @@ import { PruneStoreInMemory } from "@org/prune/testing"
 import { Effect, Layer, Redacted } from "effect"
 import { accountsMigrations } from "../src/accounts/Migrations.js"
 import { PgAccountsStores } from "../src/accounts/PgAccountsStores.js"
+import { billingMigrations } from "../src/billing/Migrations.js"
+import { PgBillingStore } from "../src/billing/PgBillingStore.js"
 import { FamilyScrobblePg } from "../src/family-scrobble/FamilyScrobblePg.js"
 import { familyScrobbleMigrations } from "../src/family-scrobble/Migrations.js"
 import { libraryMigrations } from "../src/library/Migrations.js"
@@ -249,6 +253,45 @@ export const libraryTargets = (): ReadonlyArray<LibraryTarget> => [
         config
       ).pipe(
         Layer.provideMerge(migratedSchema(libraryMigrations({ schema, accountsSchema }))),
+        Layer.provideMerge(migratedSchema(accountsMigrations({ schema: accountsSchema }))),
+        Layer.provideMerge(database.layer)
+      )
+    }
+  })
+]
+
+export interface BillingTarget {
+  readonly name: string
+  readonly postgres: boolean
+  /** The billing store over the accounts stores (whose users it references). */
+  readonly layer: Layer.Layer<BillingStore | AccountsStores | SqlClient.SqlClient | PgStoreConfig>
+}
+
+/** The billing store three ways; on Postgres in two fresh schemas, accounts migrated first. */
+export const billingTargets = (): ReadonlyArray<BillingTarget> => [
+  {
+    name: "in memory",
+    postgres: false,
+    layer: Layer.mergeAll(
+      BillingInMemory,
+      AccountsInMemory,
+      noDatabase,
+      PgStoreConfig.layer({ schema: "unused" })
+    )
+  },
+  ...databases().map((database) => {
+    const accountsSchema = freshSchema()
+    const schema = freshSchema()
+    const config = PgStoreConfig.layer({ schema })
+    return {
+      name: database.name,
+      postgres: true,
+      layer: Layer.mergeAll(
+        PgBillingStore({ accountsSchema }).pipe(Layer.provide(config)),
+        PgAccountsStores.pipe(Layer.provide(PgStoreConfig.layer({ schema: accountsSchema }))),
+        config
+      ).pipe(
+        Layer.provideMerge(migratedSchema(billingMigrations({ schema, accountsSchema }))),
         Layer.provideMerge(migratedSchema(accountsMigrations({ schema: accountsSchema }))),
         Layer.provideMerge(database.layer)
       )

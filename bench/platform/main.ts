@@ -23,6 +23,7 @@ import { PgClient } from "@effect/sql-pg"
 import { hash } from "@node-rs/argon2"
 import { runMigrations } from "@org/pg"
 import { accountsMigrations } from "@org/pg/accounts"
+import { billingMigrations } from "@org/pg/billing"
 import { libraryMigrations } from "@org/pg/library"
 import { Effect, Redacted } from "effect"
 import pg from "pg"
@@ -87,11 +88,12 @@ const child = <A>(name: string, config: unknown, timeoutMs: number) => {
   return { first, stop }
 }
 
-const migrate = (accountsSchema: string, librarySchema: string) =>
+const migrate = (accountsSchema: string, librarySchema: string, billingSchema: string) =>
   Effect.runPromise(
     runMigrations([
       accountsMigrations({ schema: accountsSchema }),
-      libraryMigrations({ schema: librarySchema, accountsSchema })
+      libraryMigrations({ schema: librarySchema, accountsSchema }),
+      billingMigrations({ schema: billingSchema, accountsSchema })
     ]).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(DATABASE_URL) })), Effect.scoped)
   )
 
@@ -157,6 +159,7 @@ const main = async () => {
   const id = randomBytes(4).toString("hex")
   const accountsSchema = `bench_accounts_${id}`
   const librarySchema = `bench_library_${id}`
+  const billingSchema = `bench_billing_${id}`
   try {
     // One argon2id hash, as the SDK makes it (OWASP's parameters).
     const hashTimes: Array<number> = []
@@ -166,14 +169,14 @@ const main = async () => {
       passwordHash = await hash(PASSWORD, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 })
       hashTimes.push(performance.now() - t0)
     }
-    await migrate(accountsSchema, librarySchema)
+    await migrate(accountsSchema, librarySchema, billingSchema)
     const users = await seed(client, accountsSchema, librarySchema, passwordHash)
     const runs: Array<Run> = []
     for (let round = 1; round <= ROUNDS; round++) {
       const order: ReadonlyArray<ServerConfig["kind"]> =
         round % 2 === 1 ? ["sdk", "baseline"] : ["baseline", "sdk"]
       for (const kind of order) {
-        const config: ServerConfig = { kind, accountsSchema, librarySchema }
+        const config: ServerConfig = { kind, accountsSchema, librarySchema, billingSchema }
         const server = child<{ url: string }>(
           kind === "sdk" ? "sdk-server.ts" : "baseline-server.ts",
           config,
@@ -256,6 +259,7 @@ const main = async () => {
     console.log(lines.join("\n"))
     if (runs.some((r) => r.errors > 0)) process.exitCode = 1
   } finally {
+    await client.query(`DROP SCHEMA IF EXISTS "${billingSchema}" CASCADE`).catch(() => undefined)
     await client.query(`DROP SCHEMA IF EXISTS "${librarySchema}" CASCADE`).catch(() => undefined)
     await client.query(`DROP SCHEMA IF EXISTS "${accountsSchema}" CASCADE`).catch(() => undefined)
     await client.end()

@@ -6,11 +6,13 @@
 import { HttpServer } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
-import { AccountsConfig, Entitlements } from "@org/accounts"
+import { AccountsConfig } from "@org/accounts"
+import { BillingEntitlements, PaymentProviderDisabled } from "@org/billing"
 import { PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
 import { PlatformHttp } from "@org/http/platform"
 import { deriveTokenKeys, makeTokenCipher, PgDatabase } from "@org/pg"
 import { AccountsPg } from "@org/pg/accounts"
+import { BillingPg } from "@org/pg/billing"
 import { LibraryPg } from "@org/pg/library"
 import { Context, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import { DATABASE_URL, JWT_SECRET, POOL_SIZE, type ServerConfig } from "./shared.js"
@@ -20,14 +22,18 @@ const secret = Redacted.make(JWT_SECRET)
 void PgDatabase
 
 const database = PgClient.layer({ url: Redacted.make(DATABASE_URL), maxConnections: POOL_SIZE })
-const stores = LibraryPg.layer({
-  cipher: makeTokenCipher(deriveTokenKeys(secret, "playlist credentials v1")),
-  schema: config.librarySchema,
-  accountsSchema: config.accountsSchema,
-  migrate: false
-}).pipe(Layer.provideMerge(AccountsPg.layer({ schema: config.accountsSchema, migrate: false })))
+const stores = Layer.merge(
+  BillingPg.layer({ schema: config.billingSchema, accountsSchema: config.accountsSchema, migrate: false }),
+  LibraryPg.layer({
+    cipher: makeTokenCipher(deriveTokenKeys(secret, "playlist credentials v1")),
+    schema: config.librarySchema,
+    accountsSchema: config.accountsSchema,
+    migrate: false
+  })
+).pipe(Layer.provideMerge(AccountsPg.layer({ schema: config.accountsSchema, migrate: false })))
 const services = Layer.mergeAll(
-  Entitlements.fromCatalog.pipe(Layer.provideMerge(stores)),
+  BillingEntitlements.pipe(Layer.provideMerge(stores)),
+  PaymentProviderDisabled,
   PasswordHasherArgon2.layer(),
   TokenSignerJose.layer({ secret }),
   SecureRandomNode,

@@ -10,6 +10,7 @@ export interface ServerConfig {
   readonly kind: "sdk" | "baseline"
   readonly accountsSchema: string
   readonly librarySchema: string
+  readonly billingSchema: string
 }
 
 export interface BenchUser {

@@ -17,6 +17,19 @@ export interface PlatformServerConfig {
   readonly jwtSecret: Redacted.Redacted<string> | undefined
   readonly admin: { readonly email: string; readonly password: Redacted.Redacted<string> } | undefined
   readonly logLevel: LogLevel.Literal
+  /** Stripe's keys; absent: the built-in fake Stripe on loopback (offline, test mode). */
+  readonly stripe:
+    | {
+        readonly secretKey: Redacted.Redacted<string>
+        readonly webhookSecret: Redacted.Redacted<string>
+        readonly apiUrl: string | undefined
+      }
+    | undefined
+  readonly billing: {
+    readonly trialDays: number
+    readonly graceDays: number
+    readonly allowedRedirectOrigins: ReadonlyArray<string>
+  }
 }
 
 /** The example's own directory: the default data directory lives under it. */
@@ -85,6 +98,50 @@ export const readConfig = (
       `LOG_LEVEL must be one of trace, debug, info, warning, error, fatal, none, got "${levelText}"`
     )
 
+  const secretKey = value("STRIPE_SECRET_KEY")
+  const webhookSecret = value("STRIPE_WEBHOOK_SECRET")
+  const apiUrl = value("STRIPE_API_URL")
+  if (secretKey !== undefined && webhookSecret === undefined)
+    problems.push(
+      "STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY: the signing secret (whsec_…) of the webhook endpoint /api/v1/webhooks/stripe"
+    )
+  if (secretKey === undefined && (webhookSecret !== undefined || apiUrl !== undefined))
+    problems.push(
+      "STRIPE_WEBHOOK_SECRET and STRIPE_API_URL need STRIPE_SECRET_KEY (without it the server runs the built-in fake Stripe)"
+    )
+  if (apiUrl !== undefined && !/^https?:\/\/[^/]+/.test(apiUrl))
+    problems.push(`STRIPE_API_URL must be an http(s) URL such as https://api.stripe.com, got "${apiUrl}"`)
+
+  const number = (name: string, fallback: number, max: number, whole: boolean) => {
+    const text = value(name)
+    if (text === undefined) return fallback
+    const parsed = Number(text)
+    if (!/^\d+(\.\d+)?$/.test(text) || parsed > max || (whole && !Number.isInteger(parsed))) {
+      problems.push(
+        `${name} must be a ${whole ? "whole " : ""}number of days from 0 to ${max}, got "${text}"`
+      )
+      return fallback
+    }
+    return parsed
+  }
+  const trialDays = number("TRIAL_DAYS", 7, 365, true)
+  const graceDays = number("BILLING_GRACE_DAYS", 3, 60, false)
+  const origins: Array<string> = []
+  for (const raw of (value("ALLOWED_REDIRECT_ORIGINS") ?? "").split(",")) {
+    const text = raw.trim()
+    if (text === "") continue
+    const origin = URL.canParse(text) ? new URL(text) : undefined
+    if (
+      origin === undefined ||
+      (origin.protocol !== "https:" && origin.protocol !== "http:") ||
+      origin.origin !== text.replace(/\/$/, "")
+    )
+      problems.push(
+        `ALLOWED_REDIRECT_ORIGINS must be comma-separated origins such as https://app.example.com, got "${text}"`
+      )
+    else origins.push(origin.origin)
+  }
+
   if (problems.length > 0) return Either.left(new InvalidConfiguration(problems))
   return Either.right({
     port,
@@ -96,6 +153,11 @@ export const readConfig = (
       adminEmail === undefined || adminPassword === undefined
         ? undefined
         : { email: adminEmail, password: Redacted.make(adminPassword) },
-    logLevel: logLevel ?? "Info"
+    logLevel: logLevel ?? "Info",
+    stripe:
+      secretKey === undefined || webhookSecret === undefined
+        ? undefined
+        : { secretKey: Redacted.make(secretKey), webhookSecret: Redacted.make(webhookSecret), apiUrl },
+    billing: { trialDays, graceDays, allowedRedirectOrigins: origins }
   })
 }

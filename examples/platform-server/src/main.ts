@@ -18,6 +18,10 @@ const program = Effect.gen(function* () {
   const running = yield* startPlatformServer(config.right)
   if (running.adminCreated) console.log(`Created the admin account ${config.right.admin?.email}.`)
   if (config.right.databaseUrl === undefined) console.log(`Data: ${config.right.dataDir}`)
+  if (running.fakeStripe !== undefined)
+    console.log(
+      `Stripe: the built-in fake at ${running.fakeStripe.url} (no STRIPE_SECRET_KEY), webhook secret ${running.fakeStripe.webhookSecret}`
+    )
   console.log(`Listening on ${running.url}`)
   return yield* Effect.never
 }).pipe(

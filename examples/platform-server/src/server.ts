@@ -9,13 +9,17 @@ import { randomBytes } from "node:crypto"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { HttpServer } from "@effect/platform"
-import { AccountsConfig, Entitlements, ensureAdminAccount } from "@org/accounts"
+import { AccountsConfig, ensureAdminAccount, PlanStore } from "@org/accounts"
+import { BillingConfig, BillingEntitlements } from "@org/billing"
 import { PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
 import { PlatformHttp } from "@org/http/platform"
 import { deriveTokenKeys, makeTokenCipher, PgDatabase } from "@org/pg"
 import { AccountsPg } from "@org/pg/accounts"
+import { BillingPg } from "@org/pg/billing"
 import { LibraryPg } from "@org/pg/library"
-import { Context, Effect, Layer, Logger, LogLevel, Redacted, type Scope } from "effect"
+import { StripePaymentProvider } from "@org/stripe"
+import { type FakePrice, FakeStripe } from "@org/stripe/testing"
+import { Context, Effect, Layer, Logger, LogLevel, Option, Redacted, type Scope } from "effect"
 import type { PlatformServerConfig } from "./config.js"
 
 /**
@@ -37,7 +41,26 @@ export const embeddedJwtSecret = (dataDir: string): Redacted.Redacted<string> =>
 export interface RunningServer {
   readonly url: string
   readonly adminCreated: boolean
+  /** The built-in fake Stripe, when no STRIPE_SECRET_KEY is set. */
+  readonly fakeStripe: { readonly url: string; readonly webhookSecret: string } | undefined
 }
+
+/** The path Stripe delivers events to. */
+export const STRIPE_WEBHOOK_PATH = "/api/v1/webhooks/stripe"
+
+/**
+ * The built-in fake Stripe (no STRIPE_SECRET_KEY): on loopback, knowing every
+ * plan's price from the catalog, delivering its events to this server.
+ */
+const startFakeStripe = (prices: (priceId: string) => Promise<FakePrice | undefined>) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const webhookSecret = `whsec_${randomBytes(24).toString("base64url")}`
+      const fake = await FakeStripe.start({ resolvePrice: prices })
+      return { fake, webhookSecret }
+    }),
+    ({ fake }) => Effect.promise(() => fake.close())
+  )
 
 /** Open the database, create the admin if asked, and serve; everything stops with the scope. */
 export const startPlatformServer = (
@@ -52,15 +75,45 @@ export const startPlatformServer = (
     // Playlist credentials are encrypted with a key derived from the JWT secret.
     const cipher = makeTokenCipher(deriveTokenKeys(secret, "playlist credentials v1"))
     // The library's tables reference the accounts': migrated after them.
-    const stores = LibraryPg.layer({ cipher }).pipe(Layer.provideMerge(AccountsPg.layer()))
+    // Filled once the stores are up: the fake asks it for the price of a plan.
+    let catalog: Context.Context<PlanStore> | undefined
+    const prices = async (priceId: string): Promise<FakePrice | undefined> => {
+      if (catalog === undefined) return undefined
+      const plans = await Effect.runPromise(
+        Context.get(catalog, PlanStore)
+          .list({ activeOnly: false })
+          .pipe(Effect.orElseSucceed(() => []))
+      )
+      const plan = plans.find((candidate) => Option.contains(candidate.stripePriceId, priceId))
+      return plan === undefined
+        ? undefined
+        : { id: priceId, unitAmount: plan.priceMonthlyMinor, currency: plan.currency, interval: "month" }
+    }
+    const fake = config.stripe === undefined ? yield* startFakeStripe(prices) : undefined
+    const payments = StripePaymentProvider.layer(
+      config.stripe !== undefined
+        ? config.stripe
+        : {
+            secretKey: Redacted.make(fake?.fake.secretKey ?? ""),
+            webhookSecret: Redacted.make(fake?.webhookSecret ?? ""),
+            apiUrl: fake?.fake.url
+          }
+    )
+    // The library's and billing's tables reference the accounts': migrated after them.
+    const stores = Layer.merge(LibraryPg.layer({ cipher }), BillingPg.layer()).pipe(
+      Layer.provideMerge(AccountsPg.layer())
+    )
     const services = Layer.mergeAll(
-      Entitlements.fromCatalog.pipe(Layer.provideMerge(stores)),
+      BillingEntitlements.pipe(Layer.provideMerge(stores)),
+      payments,
+      BillingConfig.layer(config.billing),
       PasswordHasherArgon2.layer(),
       TokenSignerJose.layer({ secret }),
       SecureRandomNode,
       AccountsConfig.layer()
     ).pipe(Layer.provide(database))
     const context = yield* Layer.build(services)
+    catalog = context
     const adminCreated =
       config.admin === undefined
         ? false
@@ -79,5 +132,10 @@ export const startPlatformServer = (
       address._tag === "TcpAddress"
         ? `http://${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}`
         : `unix:${address.path}`
-    return { url, adminCreated }
+    if (fake !== undefined) fake.fake.setWebhook(`${url}${STRIPE_WEBHOOK_PATH}`, fake.webhookSecret)
+    return {
+      url,
+      adminCreated,
+      fakeStripe: fake === undefined ? undefined : { url: fake.fake.url, webhookSecret: fake.webhookSecret }
+    }
   }).pipe(Logger.withMinimumLogLevel(LogLevel.fromLiteral(config.logLevel)))

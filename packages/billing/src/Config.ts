@@ -8,7 +8,7 @@ import { InvalidBillingConfig } from "./Errors.js"
 export interface BillingSettings {
   /** Length of the one trial an account gets; 0 turns trials off. Default 7. */
   readonly trialDays: number
-  /** How long a past-due subscription keeps its plan. Default 3. */
+  /** How long a past-due subscription keeps its plan, in days (fractions allowed: 0.5 is 12 hours). Default 3. */
   readonly graceDays: number
   /**
    * The plan a trial grants. None: the dearest plan on sale (the whole
@@ -54,11 +54,11 @@ export const makeBillingSettings = (
 ): Effect.Effect<BillingSettings, InvalidBillingConfig> =>
   Effect.suspend(() => {
     const issues: Array<string> = []
-    const days = (key: "trialDays" | "graceDays", fallback: number, max: number) => {
+    const days = (key: "trialDays" | "graceDays", fallback: number, max: number, whole: boolean) => {
       const raw = input[key]
       if (raw === undefined) return fallback
-      if (!Number.isInteger(raw) || raw < 0 || raw > max) {
-        issues.push(`${key}: must be a whole number of days from 0 to ${max}`)
+      if (!Number.isFinite(raw) || (whole && !Number.isInteger(raw)) || raw < 0 || raw > max) {
+        issues.push(`${key}: must be a ${whole ? "whole " : ""}number of days from 0 to ${max}`)
         return fallback
       }
       return raw
@@ -83,8 +83,8 @@ export const makeBillingSettings = (
       )
         issues.push(`${key}: unknown setting`)
     const settings: BillingSettings = {
-      trialDays: days("trialDays", 7, 365),
-      graceDays: days("graceDays", 3, 60),
+      trialDays: days("trialDays", 7, 365, true),
+      graceDays: days("graceDays", 3, 60, false),
       trialPlanId: Option.fromNullable(input.trialPlanId),
       allowedRedirectOrigins: origins,
       reportingCurrency: currency

@@ -4,8 +4,8 @@
  * delivery into a `ProviderEvent`.
  */
 import type { UserId } from "@org/accounts"
-import { Context, type Effect, type Option } from "effect"
-import type { PaymentProviderRejected, PaymentProviderUnavailable, WebhookRejected } from "./Errors.js"
+import { Context, Effect, Layer, type Option } from "effect"
+import { PaymentProviderRejected, type PaymentProviderUnavailable, WebhookRejected } from "./Errors.js"
 import type { ProviderEvent, ProviderSubscription } from "./ProviderEvent.js"
 
 export type ProviderFailure = PaymentProviderUnavailable | PaymentProviderRejected
@@ -54,3 +54,23 @@ export class PaymentProvider extends Context.Tag("@org/billing/PaymentProvider")
   PaymentProvider,
   PaymentProviderService
 >() {}
+
+/**
+ * No payment provider: a server without Stripe keys. Every payment refuses
+ * with a message that says so (502 `payment_provider_error`), and a webhook is
+ * rejected (400) without anything recorded.
+ */
+export const PaymentProviderDisabled: Layer.Layer<PaymentProvider> = Layer.succeed(
+  PaymentProvider,
+  PaymentProvider.of({
+    createCustomer: () => Effect.fail(disabled()),
+    createCheckout: () => Effect.fail(disabled()),
+    createPortal: () => Effect.fail(disabled()),
+    cancelAtPeriodEnd: () => Effect.fail(disabled()),
+    parseWebhook: () =>
+      Effect.fail(new WebhookRejected({ reason: "no payment provider is configured on this server" }))
+  })
+)
+
+const disabled = () =>
+  new PaymentProviderRejected({ reason: "no payment provider is configured on this server" })

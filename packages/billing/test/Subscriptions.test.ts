@@ -223,8 +223,8 @@ describe("settings", () => {
   it("validates every field and names each problem", () => {
     const exit = Effect.runSyncExit(
       makeBillingSettings({
-        trialDays: -1,
-        graceDays: 1.5,
+        trialDays: 1.5,
+        graceDays: -1,
         allowedRedirectOrigins: ["https://a.example/path", "ftp://x"]
       })
     )
@@ -234,6 +234,8 @@ describe("settings", () => {
       expect(message).toContain(field)
     const ok = Effect.runSync(makeBillingSettings({ allowedRedirectOrigins: ["https://app.example.com/"] }))
     expect(ok.allowedRedirectOrigins).toEqual(["https://app.example.com"])
+    // Grace may be a fraction of a day (0.5: 12 hours); a trial is whole days, as Stripe's.
+    expect(Effect.runSync(makeBillingSettings({ graceDays: 0.5 })).graceDays).toBe(0.5)
     expect(Effect.runSync(BillingConfig).graceDays).toBe(3)
   })
 })

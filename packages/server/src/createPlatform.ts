@@ -1,10 +1,18 @@
-import { AccountsConfig, type AccountsSettingsInput, Entitlements, ensureAdminAccount } from "@org/accounts"
+import { AccountsConfig, type AccountsSettingsInput, ensureAdminAccount } from "@org/accounts"
+import {
+  BillingConfig,
+  BillingEntitlements,
+  type BillingSettingsInput,
+  PaymentProviderDisabled
+} from "@org/billing"
 import { type Argon2Options, PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
 import { type ExpressMiddleware, expressMiddleware, type NodeHandler } from "@org/http"
 import { makePlatformHandlers, ownsPlatformPath, type PlatformRateLimits } from "@org/http/platform"
 import { deriveTokenKeys, makeTokenCipher, PgDatabase, parseTokenKeys } from "@org/pg"
 import { AccountsPg } from "@org/pg/accounts"
+import { BillingPg } from "@org/pg/billing"
 import { LibraryPg } from "@org/pg/library"
+import { StripePaymentProvider } from "@org/stripe"
 import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import { lazyService } from "./LazyService.js"
 
@@ -32,6 +40,22 @@ export interface CreatePlatformOptions {
   readonly schema?: string | undefined
   /** Postgres schema of the library tables. Default `library`. */
   readonly librarySchema?: string | undefined
+  /** Postgres schema of the billing tables. Default `billing`. */
+  readonly billingSchema?: string | undefined
+  /**
+   * Stripe: the secret key, the webhook endpoint's signing secret (`whsec_…`)
+   * and, for a Stripe-compatible test server, the API's base URL. Without it,
+   * checkout and the portal answer 502 and webhooks 400: no payments.
+   */
+  readonly stripe?:
+    | {
+        readonly secretKey: string | Redacted.Redacted<string>
+        readonly webhookSecret: string | Redacted.Redacted<string>
+        readonly apiUrl?: string | undefined
+      }
+    | undefined
+  /** Trial length, grace, allowed redirect origins, the reporting currency; defaults otherwise. */
+  readonly billing?: BillingSettingsInput | undefined
   /** The largest request body, in bytes. Default 64 KB. */
   readonly maxJsonBytes?: number | undefined
   /** Per-client limits of the sign-in endpoints, or `false` for none. Default 30 a minute. */
@@ -78,9 +102,25 @@ export const createPlatform = (options: CreatePlatformOptions): Platform => {
     ...(options.schema === undefined ? {} : { accountsSchema: options.schema }),
     ...(options.librarySchema === undefined ? {} : { schema: options.librarySchema })
   })
-  const stores = library.pipe(Layer.provideMerge(accounts), Layer.provide(database))
+  const billing = BillingPg.layer({
+    ...(options.schema === undefined ? {} : { accountsSchema: options.schema }),
+    ...(options.billingSchema === undefined ? {} : { schema: options.billingSchema })
+  })
+  const redacted = (value: string | Redacted.Redacted<string>) =>
+    typeof value === "string" ? Redacted.make(value) : value
+  const payments =
+    options.stripe === undefined
+      ? PaymentProviderDisabled
+      : StripePaymentProvider.layer({
+          secretKey: redacted(options.stripe.secretKey),
+          webhookSecret: redacted(options.stripe.webhookSecret),
+          apiUrl: options.stripe.apiUrl
+        })
+  const stores = Layer.merge(library, billing).pipe(Layer.provideMerge(accounts), Layer.provide(database))
   const services = Layer.mergeAll(
-    Entitlements.fromCatalog.pipe(Layer.provideMerge(stores)),
+    BillingEntitlements.pipe(Layer.provideMerge(stores)),
+    payments,
+    BillingConfig.layer(options.billing),
     PasswordHasherArgon2.layer(options.argon2),
     TokenSignerJose.layer({ secret }),
     SecureRandomNode,

@@ -93,12 +93,20 @@ export class TooManyRequests extends errorClass("TooManyRequests") {
     "Too many attempts: wait `retry_after` seconds."
   )
 }
+export class BadGateway extends errorClass("BadGateway") {
+  static readonly schema = wire(
+    BadGateway,
+    "BadGateway",
+    502,
+    "The payment provider refused or failed the request (`payment_provider_error`)."
+  )
+}
 export class Unavailable extends errorClass("Unavailable") {
   static readonly schema = wire(
     Unavailable,
     "Unavailable",
     503,
-    "The database is not answering: retry after `retry_after` seconds."
+    "The database or the payment provider is not answering: retry after `retry_after` seconds."
   )
 }
 
@@ -110,6 +118,7 @@ export type ApiError =
   | Conflict
   | BusinessRule
   | TooManyRequests
+  | BadGateway
   | Unavailable
 
 /** The domain errors' codes and statuses, by tag. */
@@ -135,7 +144,15 @@ const domainCodes: Record<string, readonly [status: number, code: string]> = {
   PlanLimitReached: [422, "plan_limit_reached"],
   LastProfile: [422, "last_profile"],
   PinLocked: [429, "pin_locked"],
-  StoreUnavailable: [503, "service_unavailable"]
+  StoreUnavailable: [503, "service_unavailable"],
+  PlanNotForSale: [400, "plan_not_for_sale"],
+  RedirectNotAllowed: [400, "redirect_not_allowed"],
+  WebhookRejected: [400, "invalid_signature"],
+  AlreadySubscribed: [409, "already_subscribed"],
+  NoPaidSubscription: [409, "no_paid_subscription"],
+  NoBillingAccount: [409, "no_billing_account"],
+  PaymentProviderRejected: [502, "payment_provider_error"],
+  PaymentProviderUnavailable: [503, "payment_provider_unavailable"]
 }
 
 const classes: Record<number, new (props: { readonly error: ErrorBody }) => ApiError> = {
@@ -146,6 +163,7 @@ const classes: Record<number, new (props: { readonly error: ErrorBody }) => ApiE
   409: Conflict,
   422: BusinessRule,
   429: TooManyRequests,
+  502: BadGateway,
   503: Unavailable
 }
 
@@ -170,7 +188,9 @@ export const toApiError = (error: {
 }
 
 /** The API error each domain error becomes, by tag (for the handlers' types). */
-export type ApiErrorOf<E> = E extends { readonly _tag: "InvalidInput" }
+export type ApiErrorOf<E> = E extends {
+  readonly _tag: "InvalidInput" | "PlanNotForSale" | "RedirectNotAllowed" | "WebhookRejected"
+}
   ? ValidationFailed
   : E extends {
         readonly _tag:
@@ -192,15 +212,25 @@ export type ApiErrorOf<E> = E extends { readonly _tag: "InvalidInput" }
               | "ProgressNotFound"
           }
         ? NotFound
-        : E extends { readonly _tag: "EmailTaken" | "ProfileNameTaken" | "PlanConflict" }
+        : E extends {
+              readonly _tag:
+                | "EmailTaken"
+                | "ProfileNameTaken"
+                | "PlanConflict"
+                | "AlreadySubscribed"
+                | "NoPaidSubscription"
+                | "NoBillingAccount"
+            }
           ? Conflict
           : E extends { readonly _tag: "PlanLimitReached" | "LastProfile" }
             ? BusinessRule
             : E extends { readonly _tag: "PinLocked" }
               ? TooManyRequests
-              : E extends { readonly _tag: "StoreUnavailable" }
+              : E extends { readonly _tag: "StoreUnavailable" | "PaymentProviderUnavailable" }
                 ? Unavailable
-                : ValidationFailed
+                : E extends { readonly _tag: "PaymentProviderRejected" }
+                  ? BadGateway
+                  : ValidationFailed
 
 /** Run a domain program, its failures as API errors. */
 export const apiErrors = <A, E extends { readonly _tag: string; readonly message: string }, R>(

@@ -6,6 +6,7 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { AdminGroup, AuthGroup, PlansGroup, ProfilesGroup } from "./accounts/Api.js"
+import { StatsGroup, SubscriptionsGroup, WebhooksGroup } from "./billing/Api.js"
 import { Unavailable } from "./Errors.js"
 import { FavoritesGroup, PlaylistsGroup, ProgressGroup } from "./library/Api.js"
 
@@ -27,9 +28,12 @@ export class PlatformApi extends HttpApi.make("platform")
   .add(PlaylistsGroup)
   .add(FavoritesGroup)
   .add(ProgressGroup)
+  .add(SubscriptionsGroup)
+  .add(WebhooksGroup)
+  .add(StatsGroup)
   .prefix("/api/v1")
   .annotate(OpenApi.Title, "IPTV account platform")
   .annotate(
     OpenApi.Description,
-    'Accounts, profiles, plans; playlists, favorites and watch progress. Send `Authorization: Bearer <access_token>`. Every error is `{ "error": { "code", "message" } }`.'
+    'Accounts, profiles, plans; playlists, favorites and watch progress; subscriptions through Stripe. Send `Authorization: Bearer <access_token>`. Every error is `{ "error": { "code", "message" } }`.'
   ) {}

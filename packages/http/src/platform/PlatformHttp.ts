@@ -7,6 +7,7 @@
 import { type HttpApi, HttpApiBuilder, type HttpServer, HttpServerResponse, OpenApi } from "@effect/platform"
 import type { Entitlements, PlanStore, ProfileStore, SessionStore, UserStore } from "@org/accounts"
 import { UserId, UserStore as UserStoreTag } from "@org/accounts"
+import type { BillingStore, PaymentProvider } from "@org/billing"
 import type { PasswordHasher, SecureRandom, TokenSigner } from "@org/core"
 import type { FavoriteStore, PlaylistStore, ProgressStore } from "@org/library"
 import { Effect, Layer, type LogLevel } from "effect"
@@ -15,6 +16,7 @@ import { makeRateLimit } from "../RateLimit.js"
 import { makeSecurityHeaders } from "../SecurityHeaders.js"
 import { type Handlers, makeHandlers, type ServedApp, serveNode } from "../Serving.js"
 import { AdminLive, AuthLive, PlansLive, ProfilesLive } from "./accounts/Http.js"
+import { MAX_STRIPE_WEBHOOK_BYTES, StatsLive, SubscriptionsLive, WebhooksLive } from "./billing/Http.js"
 import { docsStylesheet, platformDocsPage } from "./DocsPage.js"
 import { errorEnvelope } from "./ErrorEnvelope.js"
 import { Unavailable } from "./Errors.js"
@@ -22,7 +24,10 @@ import { FavoritesLive, PlaylistsLive, ProgressLive } from "./library/Http.js"
 import { PlatformApi } from "./PlatformApi.js"
 import { AuthenticationLive } from "./Security.js"
 
-/** What the platform API runs on: the accounts and library stores, entitlements, hashing, signing, randomness. */
+/**
+ * What the platform API runs on: the accounts, library and billing stores,
+ * entitlements, the payment provider, hashing, signing, randomness.
+ */
 export type PlatformServices =
   | UserStore
   | SessionStore
@@ -35,6 +40,8 @@ export type PlatformServices =
   | PlaylistStore
   | FavoriteStore
   | ProgressStore
+  | BillingStore
+  | PaymentProvider
 
 export interface PlatformRateLimits {
   /** Sign-ins, sign-ups and refreshes per client per minute. Default 30. */
@@ -145,7 +152,10 @@ const layer: Layer.Layer<HttpApi.Api | HttpApiBuilder.Router, never, PlatformSer
     AdminLive,
     PlaylistsLive,
     FavoritesLive,
-    ProgressLive
+    ProgressLive,
+    SubscriptionsLive,
+    WebhooksLive,
+    StatsLive
   ]),
   Layer.provide(AuthenticationLive),
   Layer.merge(DocsLive.pipe(Layer.provideMerge(HttpApiBuilder.Router.Live)))
@@ -156,6 +166,7 @@ const securityHeaders = makeSecurityHeaders({
     path.startsWith("/api/v1/auth/") ||
     path.startsWith("/api/v1/profiles") ||
     path.startsWith("/api/v1/admin/") ||
+    path.startsWith("/api/v1/subscriptions/") ||
     path.startsWith("/api/v1/playlists"),
   bearerRealm: "platform"
 })
@@ -182,7 +193,15 @@ export const platformAppWith = (
   options: PlatformHttpOptions = {}
 ): ServedApp<HttpApi.Api | HttpApiBuilder.Router | HttpApiBuilder.Middleware> => {
   // JSON only: a body without a content type (or fetch's text/plain) is JSON, an empty one `{}`.
-  const guard = makeBodyGuard({ maxBytes: options.maxJsonBytes, jsonByDefault: true })
+  const guard = makeBodyGuard({
+    maxBytes: options.maxJsonBytes,
+    jsonByDefault: true,
+    // Stripe signs the exact bytes it sends: the webhook reads them itself.
+    rawBodies: (path) =>
+      path === "/api/v1/webhooks/stripe"
+        ? { limit: MAX_STRIPE_WEBHOOK_BYTES, name: "webhook body" }
+        : undefined
+  })
   const limits = options.rateLimits === false ? undefined : authLimits(options.rateLimits ?? {})
   return Effect.map(HttpApiBuilder.httpApp, (app) =>
     errorEnvelope(securityHeaders(limits === undefined ? guard(app) : limits(guard(app))))

@@ -1,6 +1,8 @@
 /** The platform API over the in-memory accounts domain, and request helpers. */
 import { UserId, UserStore } from "@org/accounts"
-import { LibraryTest } from "@org/library/testing"
+import type { BillingSettingsInput } from "@org/billing"
+import { BillingTest } from "@org/billing/testing"
+import { LibraryInMemory } from "@org/library/testing"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { makePlatformHandlers, type PlatformHttpOptions } from "../../src/platform/index.js"
 
@@ -20,12 +22,20 @@ export interface PlatformSurface {
   ) => Promise<{ readonly status: number; readonly body: Json; readonly headers: Headers }>
   /** Make a user admin outside the API, as a server's first start does. */
   readonly makeAdmin: (userId: string) => Promise<void>
+  /** The services the API runs on (the in-memory payment provider's controls among them). */
+  readonly context: Context.Context<Layer.Layer.Success<ReturnType<typeof BillingTest>>>
   readonly close: () => Promise<void>
 }
 
-export const platformSurface = async (options: PlatformHttpOptions = {}): Promise<PlatformSurface> => {
+export const platformSurface = async (
+  options: PlatformHttpOptions & { readonly billing?: BillingSettingsInput } = {}
+): Promise<PlatformSurface> => {
   const scope = Effect.runSync(Scope.make())
-  const context = await Effect.runPromise(Layer.buildWithScope(LibraryTest(), scope))
+  const services = Layer.merge(
+    BillingTest(options.billing === undefined ? {} : { billing: options.billing }),
+    LibraryInMemory
+  )
+  const context = await Effect.runPromise(Layer.buildWithScope(services, scope))
   const handlers = await makePlatformHandlers(
     { rateLimits: false, logLevel: "None", ...options },
     Layer.succeedContext(context)
@@ -51,6 +61,7 @@ export const platformSurface = async (options: PlatformHttpOptions = {}): Promis
         headers: response.headers
       }
     },
+    context,
     makeAdmin: async (userId) => {
       await Effect.runPromise(Context.get(context, UserStore).setRole(UserId.make(userId), "admin"))
     },

@@ -27,6 +27,7 @@ import {
   updateProfile
 } from "@org/accounts"
 import { Effect, Redacted } from "effect"
+import { trialAtSignup } from "../billing/Http.js"
 import { apiErrors } from "../Errors.js"
 import { PlatformApi } from "../PlatformApi.js"
 import { CurrentCaller } from "../Security.js"
@@ -38,7 +39,12 @@ const admin = Effect.flatMap(CurrentCaller, (caller) => apiErrors(requireAdmin(c
 
 export const AuthLive = HttpApiBuilder.group(PlatformApi, "auth", (handlers) =>
   handlers
-    .handle("signup", ({ payload }) => Effect.map(apiErrors(signup(payload)), sessionView))
+    .handle("signup", ({ payload }) =>
+      Effect.map(
+        apiErrors(signup(payload)).pipe(Effect.tap((signedIn) => trialAtSignup(signedIn.user.id))),
+        sessionView
+      )
+    )
     .handle("login", ({ payload }) => Effect.map(apiErrors(login(payload)), sessionView))
     .handle("refresh", ({ payload }) => Effect.map(apiErrors(refresh(payload.refresh_token)), sessionView))
     .handle("logout", () => Effect.flatMap(CurrentCaller, (caller) => apiErrors(logout(caller))))

@@ -25,6 +25,11 @@ export interface PlatformServerConfig {
         readonly apiUrl: string | undefined
       }
     | undefined
+  /**
+   * For the crash test only (PLATFORM_CRASH_AFTER_WEBHOOK_RECORD=1): the process
+   * kills itself once a webhook's event is recorded, before it answers.
+   */
+  readonly crashAfterWebhookRecord: boolean
   readonly billing: {
     readonly trialDays: number
     readonly graceDays: number
@@ -158,6 +163,7 @@ export const readConfig = (
       secretKey === undefined || webhookSecret === undefined
         ? undefined
         : { secretKey: Redacted.make(secretKey), webhookSecret: Redacted.make(webhookSecret), apiUrl },
-    billing: { trialDays, graceDays, allowedRedirectOrigins: origins }
+    billing: { trialDays, graceDays, allowedRedirectOrigins: origins },
+    crashAfterWebhookRecord: value("PLATFORM_CRASH_AFTER_WEBHOOK_RECORD") === "1"
   })
 }

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { HttpServer } from "@effect/platform"
 import { AccountsConfig, ensureAdminAccount, PlanStore } from "@org/accounts"
-import { BillingConfig, BillingEntitlements } from "@org/billing"
+import { BillingConfig, BillingEntitlements, BillingStore } from "@org/billing"
 import { PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
 import { PlatformHttp } from "@org/http/platform"
 import { deriveTokenKeys, makeTokenCipher, PgDatabase } from "@org/pg"
@@ -62,6 +62,23 @@ const startFakeStripe = (prices: (priceId: string) => Promise<FakePrice | undefi
     ({ fake }) => Effect.promise(() => fake.close())
   )
 
+/**
+ * The crash test's fault: the billing store kills the process the moment an
+ * event is recorded (committed), before the webhook answers, as a power cut would.
+ */
+const crashAfterRecord = Layer.effect(
+  BillingStore,
+  Effect.map(BillingStore, (store) =>
+    BillingStore.of({
+      ...store,
+      recordEvent: (event, parties, f) =>
+        store
+          .recordEvent(event, parties, f)
+          .pipe(Effect.tap(() => Effect.sync(() => process.kill(process.pid, "SIGKILL"))))
+    })
+  )
+)
+
 /** Open the database, create the admin if asked, and serve; everything stops with the scope. */
 export const startPlatformServer = (
   config: PlatformServerConfig
@@ -100,7 +117,10 @@ export const startPlatformServer = (
           }
     )
     // The library's and billing's tables reference the accounts': migrated after them.
-    const stores = Layer.merge(LibraryPg.layer({ cipher }), BillingPg.layer()).pipe(
+    const billing = config.crashAfterWebhookRecord
+      ? crashAfterRecord.pipe(Layer.provide(BillingPg.layer()))
+      : BillingPg.layer()
+    const stores = Layer.merge(LibraryPg.layer({ cipher }), billing).pipe(
       Layer.provideMerge(AccountsPg.layer())
     )
     const services = Layer.mergeAll(

@@ -43,6 +43,10 @@ describe("the platform server on embedded PGlite", () => {
     let accessToken: string
     try {
       expect(first.output()).toContain("Created the admin account admin@example.com.")
+      // No STRIPE_SECRET_KEY: the built-in fake Stripe, its URL and webhook secret printed.
+      expect(first.output()).toMatch(
+        /Stripe: the built-in fake at http:\/\/127\.0\.0\.1:\d+ \(no STRIPE_SECRET_KEY\), webhook secret whsec_\S+/
+      )
       expect(await json(`${first.url}/api/v1/health`)).toEqual({ status: 200, body: { status: "ok" } })
       const login = await json(`${first.url}/api/v1/auth/login`, "POST", {
         email: "admin@example.com",
@@ -108,6 +112,23 @@ describe("the platform server on embedded PGlite", () => {
     })
     expect(weakAdmin.code).toBe(1)
     expect(weakAdmin.output).toContain("ADMIN_PASSWORD must have at least 10 characters")
+    const billing = await failedStart({
+      DATA_DIR: dataDir,
+      STRIPE_SECRET_KEY: "sk_test_x",
+      STRIPE_API_URL: "api.stripe.com",
+      BILLING_GRACE_DAYS: "three",
+      TRIAL_DAYS: "1.5",
+      ALLOWED_REDIRECT_ORIGINS: "https://app.example.com, ftp://files.example.com"
+    })
+    expect(billing.code).toBe(1)
+    expect(billing.output).toContain("STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY")
+    expect(billing.output).toContain("STRIPE_API_URL must be an http(s) URL")
+    expect(billing.output).toContain('BILLING_GRACE_DAYS must be a number of days from 0 to 60, got "three"')
+    expect(billing.output).toContain("TRIAL_DAYS must be a whole number of days")
+    expect(billing.output).toContain(
+      'ALLOWED_REDIRECT_ORIGINS must be comma-separated origins such as https://app.example.com, got "ftp://files.example.com"'
+    )
+    expect(billing.output).not.toContain("sk_test_x")
   }, 120_000)
 })
 

@@ -245,18 +245,25 @@ export const cancelSubscription = (caller: AdultCaller) =>
       provider.cancelAtPeriodEnd(providerId)
     )
     const now = yield* DateTime.now
-    // The provider's answer is its latest word; its webhook follows with the same.
-    const event: ProviderEvent = {
-      kind: "subscription",
-      id: `request:cancel:${DateTime.toEpochMillis(now)}`,
-      type: "customer.subscription.updated",
-      createdAt: now,
-      deleted: false,
-      subscription: snapshot
-    }
     const planId = Option.map(yield* planForPrice(snapshot.priceId), (plan) => plan.id)
+    // The provider's answer is its latest word, later than every event already
+    // applied (whatever this server's clock says); its webhook follows with the same.
     yield* Effect.flatMap(BillingStore, (store) =>
-      store.update(caller.userId, (account) => applyProviderEvent(account, event, planId, now))
+      store.update(caller.userId, (account) => {
+        const seen = Option.match(account.subscription, {
+          onNone: () => 0,
+          onSome: (sub) => Math.max(sub.statusVersion.at, sub.termsVersion.at) * 1000
+        })
+        const event: ProviderEvent = {
+          kind: "subscription",
+          id: `request:cancel:${DateTime.toEpochMillis(now)}`,
+          type: "customer.subscription.updated",
+          createdAt: DateTime.unsafeMake(Math.max(DateTime.toEpochMillis(now), seen)),
+          deleted: false,
+          subscription: snapshot
+        }
+        return applyProviderEvent(account, event, planId, now)
+      })
     )
     return yield* overviewOf(caller.userId)
   })

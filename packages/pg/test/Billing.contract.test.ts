@@ -14,7 +14,7 @@ import {
   type ProviderSubscription,
   startTrialSubscription
 } from "@org/billing"
-import { DateTime, Effect, Option } from "effect"
+import { DateTime, Effect, Exit, Option } from "effect"
 import { PgStoreConfig } from "../src/PgStoreConfig.js"
 import { billingTargets } from "./harness.js"
 
@@ -185,6 +185,53 @@ for (const target of billingTargets()) {
           Option.some(`${tag}${"x".repeat(20)}`)
         )
       })
+    )
+
+    it.effect(
+      "many accounts' events at once, duplicates and strangers among them: each outcome as if alone",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* BillingStore
+          const users = yield* Effect.all(Array.from({ length: 8 }, () => newUser))
+          const deliveries = users.flatMap((user, index) => {
+            const sub = snapshot({ userId: Option.some(user.id) })
+            return [20, 30, 40].map((created) => ({
+              event: subscriptionEvent(
+                { ...sub, status: created === 40 && index % 2 === 0 ? "past_due" : "active" },
+                created
+              ),
+              parties: { customerId: sub.customerId, userId: user.id }
+            }))
+          })
+          const strangers = Array.from({ length: 3 }, () => ({
+            event: subscriptionEvent(snapshot(), 20),
+            parties: { customerId: `cus_${randomUUID()}`, userId: undefined }
+          }))
+          // A customer id Postgres cannot store: its event fails alone, the others in its batch apply.
+          const poison = {
+            event: subscriptionEvent(snapshot(), 20),
+            parties: { customerId: "cus_\u0000", userId: undefined }
+          }
+          const all = [...deliveries, ...deliveries.slice(0, 5), ...strangers, poison]
+          const outcomes = yield* Effect.all(
+            all.map(({ event, parties }) => Effect.exit(store.recordEvent(event, parties, apply(event)))),
+            { concurrency: "unbounded" }
+          )
+          const tags = outcomes.map((outcome) => (Exit.isFailure(outcome) ? "failed" : outcome.value._tag))
+          expect(tags.filter((tag) => tag === "Applied")).toHaveLength(deliveries.length)
+          expect(tags.filter((tag) => tag === "Duplicate")).toHaveLength(5)
+          expect(tags.slice(0, -1).filter((tag) => tag === "Unmatched")).toHaveLength(strangers.length)
+          expect(tags.at(-1)).toBe(target.name === "in memory" ? "Unmatched" : "failed")
+          for (const [index, user] of users.entries()) {
+            const account = yield* store.find(user.id)
+            expect(
+              Option.map(
+                Option.flatMap(account, (a) => a.subscription),
+                (sub) => sub.status
+              )
+            ).toEqual(Option.some(index % 2 === 0 ? "past_due" : "active"))
+          }
+        })
     )
 
     it.effect("totals: active by plan, currency and interval; trials running; past due", () =>

@@ -17,7 +17,8 @@ import {
   type SubscriptionSource,
   type SubscriptionStatus
 } from "@org/billing"
-import { DateTime, Effect, Layer, Option } from "effect"
+import type { StoreUnavailable } from "@org/core"
+import { Chunk, DateTime, Deferred, Effect, Exit, Layer, Option, Queue } from "effect"
 import { PgStoreConfig } from "../PgStoreConfig.js"
 import { storeFailures } from "../StoreErrors.js"
 
@@ -126,6 +127,21 @@ const columnsOf = (account: BillingAccount) => {
 export interface PgBillingStoreOptions {
   /** The accounts domain's schema, whose users the rows belong to. Default `accounts`. */
   readonly accountsSchema?: string
+  /**
+   * Events recorded together in one transaction at most (group commit): the
+   * deliveries that arrive while a transaction runs share the next. Default 64.
+   */
+  readonly maxBatch?: number
+  /** Transactions recording events at once. Default 2. */
+  readonly writers?: number
+}
+
+type RecordEvent = BillingStoreService["recordEvent"]
+type Item = {
+  readonly event: Parameters<RecordEvent>[0]
+  readonly parties: Parameters<RecordEvent>[1]
+  readonly f: Parameters<RecordEvent>[2]
+  readonly done: Deferred.Deferred<EventOutcome, StoreUnavailable>
 }
 
 export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
@@ -158,6 +174,222 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
     const write = (account: BillingAccount) =>
       sql`UPDATE ${accounts} SET ${sql.update(columnsOf(account))} WHERE user_id = ${account.userId}`
 
+    /** One event in its own transaction: the batch's fallback. */
+    const recordOne = (item: Item) =>
+      sql.withTransaction(
+        Effect.gen(function* () {
+          const { event, parties } = item
+          const now = yield* DateTime.now
+          const inserted = yield* sql`
+            INSERT INTO ${events} (id, type, created_at, outcome, received_at)
+            VALUES (${event.id}, ${event.type}, ${toDate(event.createdAt)}, 'unmatched', ${toDate(now)})
+            ON CONFLICT (id) DO NOTHING RETURNING id`
+          if (inserted.length === 0) return { _tag: "Duplicate" } satisfies EventOutcome
+          let account = Option.none<BillingAccount>()
+          if (parties.customerId !== undefined) account = yield* lockByCustomer(parties.customerId)
+          if (Option.isNone(account) && parties.userId !== undefined)
+            account = yield* lockAccount(parties.userId, now)
+          if (Option.isNone(account)) return { _tag: "Unmatched" } satisfies EventOutcome
+          const next = item.f(account.value)
+          yield* write(next)
+          yield* sql`UPDATE ${events} SET outcome = 'applied', user_id = ${next.userId} WHERE id = ${event.id}`
+          return { _tag: "Applied", account: next } satisfies EventOutcome
+        })
+      )
+
+    /**
+     * Several events in one transaction, each with the outcome it would have
+     * alone: the new ids inserted (in id order), the accounts they are about
+     * locked (in user order, so concurrent batches cannot deadlock), each
+     * account's events applied in turn, the accounts and the outcomes written.
+     */
+    const recordBatch = (items: ReadonlyArray<Item>) =>
+      sql.withTransaction(
+        Effect.gen(function* () {
+          const now = yield* DateTime.now
+          const outcomes = new Map<Item, EventOutcome>()
+          const firstOfId = new Map<string, Item>()
+          for (const item of items) {
+            if (firstOfId.has(item.event.id)) outcomes.set(item, { _tag: "Duplicate" })
+            else firstOfId.set(item.event.id, item)
+          }
+          const candidates = [...firstOfId.values()].sort((a, b) =>
+            a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0
+          )
+          const inserted = yield* sql<{ id: string }>`
+            INSERT INTO ${events} (id, type, created_at, outcome, received_at)
+            SELECT id, type, created_at, 'unmatched', ${toDate(now)}
+            FROM unnest(
+              ${candidates.map((item) => item.event.id)}::text[],
+              ${candidates.map((item) => item.event.type)}::text[],
+              ${candidates.map((item) => toDate(item.event.createdAt))}::timestamptz[]
+            ) WITH ORDINALITY AS e (id, type, created_at, n)
+            ORDER BY n
+            ON CONFLICT (id) DO NOTHING RETURNING id`
+          const fresh = new Set(inserted.map((row) => row.id))
+          const toApply: Array<Item> = []
+          for (const item of candidates) {
+            if (fresh.has(item.event.id)) toApply.push(item)
+            else outcomes.set(item, { _tag: "Duplicate" })
+          }
+          if (toApply.length > 0) {
+            const customerIds = [
+              ...new Set(
+                toApply.flatMap((item) =>
+                  item.parties.customerId === undefined ? [] : [item.parties.customerId]
+                )
+              )
+            ]
+            const userIds = [
+              ...new Set(
+                toApply.flatMap((item) => (item.parties.userId === undefined ? [] : [item.parties.userId]))
+              )
+            ]
+            const current = new Map<string, BillingAccount>()
+            const byCustomer = new Map<string, string>()
+            const take = (rows: ReadonlyArray<AccountRow>) => {
+              for (const row of rows) {
+                current.set(row.user_id, toAccount(row))
+                if (row.customer_id !== null) byCustomer.set(row.customer_id, row.user_id)
+              }
+            }
+            if (customerIds.length > 0)
+              take(
+                yield* sql<AccountRow>`
+                  SELECT * FROM ${accounts} WHERE customer_id = ANY(${customerIds}::text[])
+                  ORDER BY user_id FOR UPDATE`
+              )
+            // Events about no known customer fall back to their account id: made blank if missing.
+            const byUser = userIds.filter(
+              (userId) =>
+                !current.has(userId) &&
+                toApply.some(
+                  (item) =>
+                    item.parties.userId === userId &&
+                    (item.parties.customerId === undefined || !byCustomer.has(item.parties.customerId))
+                )
+            )
+            if (byUser.length > 0) {
+              yield* sql`
+                INSERT INTO ${accounts} (user_id, updated_at)
+                SELECT u.id, ${toDate(now)} FROM ${users} u WHERE u.id = ANY(${byUser}::uuid[])
+                ORDER BY u.id
+                ON CONFLICT (user_id) DO NOTHING`
+              take(
+                yield* sql<AccountRow>`
+                  SELECT * FROM ${accounts} WHERE user_id = ANY(${byUser}::uuid[])
+                  ORDER BY user_id FOR UPDATE`
+              )
+            }
+            const changed = new Set<string>()
+            const applied: Array<{ id: string; userId: string }> = []
+            for (const item of toApply) {
+              const owner =
+                (item.parties.customerId === undefined
+                  ? undefined
+                  : byCustomer.get(item.parties.customerId)) ??
+                (item.parties.userId !== undefined && current.has(item.parties.userId)
+                  ? item.parties.userId
+                  : undefined)
+              const account = owner === undefined ? undefined : current.get(owner)
+              if (owner === undefined || account === undefined) {
+                outcomes.set(item, { _tag: "Unmatched" })
+                continue
+              }
+              const next = item.f(account)
+              current.set(owner, next)
+              // A customer id the event gave the account is found by the next one.
+              for (const customer of Option.toArray(next.customerId)) byCustomer.set(customer, owner)
+              changed.add(owner)
+              applied.push({ id: item.event.id, userId: owner })
+              outcomes.set(item, { _tag: "Applied", account: next })
+            }
+            if (changed.size > 0)
+              yield* writeMany([...changed].map((owner) => current.get(owner) as BillingAccount))
+            if (applied.length > 0)
+              yield* sql`
+                UPDATE ${events} SET outcome = 'applied', user_id = a.user_id
+                FROM unnest(${applied.map((a) => a.id)}::text[], ${applied.map((a) => a.userId)}::uuid[]) AS a (id, user_id)
+                WHERE ${events}.id = a.id`
+          }
+          return items.map((item) => outcomes.get(item) as EventOutcome)
+        })
+      )
+
+    const queue = yield* Queue.unbounded<Item>()
+    const maxBatch = Math.max(1, options.maxBatch ?? 64)
+    const settle = (item: Item, exit: Exit.Exit<EventOutcome, StoreUnavailable>) =>
+      Deferred.done(item.done, exit)
+    /** A batch that fails is retried event by event, so one bad event fails alone. */
+    const writer = Effect.gen(function* () {
+      const items = Chunk.toReadonlyArray(yield* Queue.takeBetween(queue, 1, maxBatch))
+      const together = items.length === 1 ? undefined : yield* Effect.exit(storeFailures(recordBatch(items)))
+      if (together !== undefined && Exit.isSuccess(together)) {
+        for (const [index, item] of items.entries())
+          yield* settle(item, Exit.succeed(together.value[index] as EventOutcome))
+        return
+      }
+      yield* Effect.forEach(
+        items,
+        (item) => Effect.flatMap(Effect.exit(storeFailures(recordOne(item))), (exit) => settle(item, exit)),
+        { concurrency: "unbounded", discard: true }
+      )
+    }).pipe(Effect.forever)
+    yield* Effect.forkScoped(
+      Effect.all(
+        Array.from({ length: Math.max(1, options.writers ?? 2) }, () => writer),
+        {
+          concurrency: "unbounded",
+          discard: true
+        }
+      )
+    )
+
+    /** Every column's SQL type, for writing many rows in one statement. */
+    const columnTypes: Record<keyof ReturnType<typeof columnsOf>, string> = {
+      customer_id: "text",
+      trial_used: "boolean",
+      source: "text",
+      status: "text",
+      plan_id: "uuid",
+      price_id: "text",
+      amount_minor: "integer",
+      currency: "text",
+      billing_interval: "text",
+      current_period_end: "timestamptz",
+      cancel_at_period_end: "boolean",
+      due_since: "timestamptz",
+      trial_ends_at: "timestamptz",
+      provider_subscription_id: "text",
+      started_at: "timestamptz",
+      status_version_at: "double precision",
+      status_version_rank: "integer",
+      status_version_event: "text",
+      terms_version_at: "double precision",
+      terms_version_rank: "integer",
+      terms_version_event: "text",
+      updated_at: "timestamptz"
+    }
+    const columnNames = Object.keys(columnTypes) as Array<keyof typeof columnTypes>
+
+    /** Several accounts written in one statement. */
+    const writeMany = (written: ReadonlyArray<BillingAccount>) => {
+      const rows = written.map(columnsOf)
+      const params: Array<unknown> = [written.map((account) => account.userId)]
+      for (const name of columnNames) params.push(rows.map((row) => row[name]))
+      const unnest = [
+        "$1::uuid[]",
+        ...columnNames.map((name, index) => `$${index + 2}::${columnTypes[name]}[]`)
+      ].join(", ")
+      const table = `"${schema}".accounts`
+      return sql.unsafe(
+        `UPDATE ${table} AS a SET ${columnNames.map((name) => `${name} = v.${name}`).join(", ")}
+         FROM unnest(${unnest}) AS v (user_id, ${columnNames.join(", ")})
+         WHERE a.user_id = v.user_id`,
+        params as Array<never>
+      )
+    }
+
     const store: BillingStoreService = {
       find: (userId) =>
         storeFailures(
@@ -179,26 +411,8 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
           )
         ),
       recordEvent: (event, parties, f) =>
-        storeFailures(
-          sql.withTransaction(
-            Effect.gen(function* () {
-              const now = yield* DateTime.now
-              const inserted = yield* sql`
-                INSERT INTO ${events} (id, type, created_at, outcome, received_at)
-                VALUES (${event.id}, ${event.type}, ${toDate(event.createdAt)}, 'unmatched', ${toDate(now)})
-                ON CONFLICT (id) DO NOTHING RETURNING id`
-              if (inserted.length === 0) return { _tag: "Duplicate" } satisfies EventOutcome
-              let account = Option.none<BillingAccount>()
-              if (parties.customerId !== undefined) account = yield* lockByCustomer(parties.customerId)
-              if (Option.isNone(account) && parties.userId !== undefined)
-                account = yield* lockAccount(parties.userId, now)
-              if (Option.isNone(account)) return { _tag: "Unmatched" } satisfies EventOutcome
-              const next = f(account.value)
-              yield* write(next)
-              yield* sql`UPDATE ${events} SET outcome = 'applied', user_id = ${next.userId} WHERE id = ${event.id}`
-              return { _tag: "Applied", account: next } satisfies EventOutcome
-            })
-          )
+        Effect.flatMap(Deferred.make<EventOutcome, StoreUnavailable>(), (done) =>
+          Effect.zipRight(Queue.offer(queue, { event, parties, f, done }), Deferred.await(done))
         ),
       totals: (now) =>
         storeFailures(
@@ -240,4 +454,4 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
 export const PgBillingStore = (
   options: PgBillingStoreOptions = {}
 ): Layer.Layer<BillingStore, never, SqlClient.SqlClient | PgStoreConfig> =>
-  Layer.effect(BillingStore, makePgBillingStore(options))
+  Layer.scoped(BillingStore, makePgBillingStore(options))

@@ -12,6 +12,11 @@ export interface RecordedEvent {
   readonly id: string
   readonly type: string
   readonly createdAt: DateTime.Utc
+  /**
+   * The provider price the event is about: the store finds the catalog plan
+   * of that price (on sale or not) in the same step, and hands it to `f`.
+   */
+  readonly priceId?: string | undefined
 }
 
 /** Who an event is about: the account is found by customer, else by account id. */
@@ -56,13 +61,14 @@ export interface BillingStoreService {
     f: (account: BillingAccount) => BillingAccount
   ) => Effect.Effect<BillingAccount, StoreUnavailable>
   /**
-   * Record `event` and apply `f` to the account it is about, in one atomic
-   * step; a recorded event id does nothing.
+   * Record `event` and apply `f` to the account it is about, with the plan of
+   * the event's price (none without a price or a plan that has it), in one
+   * atomic step; a recorded event id does nothing.
    */
   readonly recordEvent: (
     event: RecordedEvent,
     parties: EventParties,
-    f: (account: BillingAccount) => BillingAccount
+    f: (account: BillingAccount, plan: Option.Option<PlanId>) => BillingAccount
   ) => Effect.Effect<EventOutcome, StoreUnavailable>
   readonly totals: (now: DateTime.Utc) => Effect.Effect<SubscriptionTotals, StoreUnavailable>
 }

@@ -14,7 +14,8 @@
  * - `trialUsed`: once true, always true.
  *
  * Every register is a maximum, so the same events in any order, any number of
- * times, end in the same state. Pure: no clock, no I/O.
+ * times, end in the same state. Pure: no clock, no I/O. The states are built
+ * from typed values, so their constructors skip validating them again (`, true`).
  */
 import type { PlanId, UserId } from "@org/accounts"
 import { DateTime, Duration, Option } from "effect"
@@ -78,13 +79,16 @@ const latest = (a: DateTime.Utc, b: DateTime.Utc) => (DateTime.greaterThan(b, a)
 
 /** A blank account: no customer, no trial used, no subscription. */
 export const emptyAccount = (userId: UserId, now: DateTime.Utc) =>
-  new BillingAccount({
-    userId,
-    customerId: Option.none(),
-    trialUsed: false,
-    subscription: Option.none(),
-    updatedAt: now
-  })
+  new BillingAccount(
+    {
+      userId,
+      customerId: Option.none(),
+      trialUsed: false,
+      subscription: Option.none(),
+      updatedAt: now
+    },
+    true
+  )
 
 interface StatusClaim {
   readonly status: SubscriptionStatus
@@ -144,25 +148,29 @@ const periodEndOf = (event: ProviderEvent, sub: ProviderSubscription) =>
 const fresh = (event: ProviderEvent, sub: ProviderSubscription, planId: Option.Option<PlanId>) => {
   const claim = statusClaim(event, sub)
   const initialStatus = providerStatus(sub.status)
-  return new Subscription({
-    source: "stripe",
-    status: claim?.status ?? initialStatus,
-    planId,
-    priceId: Option.some(sub.priceId),
-    amountMinor: sub.amountMinor,
-    currency: sub.currency,
-    interval: sub.interval,
-    currentPeriodEnd: periodEndOf(event, sub),
-    cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
-    dueSince:
-      claim?.dueSince ?? (initialStatus === "past_due" ? Option.some(sub.currentPeriodStart) : Option.none()),
-    trialEndsAt: sub.trialEnd,
-    providerSubscriptionId: Option.some(sub.id),
-    startedAt: sub.createdAt,
-    // Without a claim the snapshot's own status stands at the lowest version.
-    statusVersion: claim?.version ?? { at: 0, rank: 0, eventId: "" },
-    termsVersion: termsVersion(event)
-  })
+  return new Subscription(
+    {
+      source: "stripe",
+      status: claim?.status ?? initialStatus,
+      planId,
+      priceId: Option.some(sub.priceId),
+      amountMinor: sub.amountMinor,
+      currency: sub.currency,
+      interval: sub.interval,
+      currentPeriodEnd: periodEndOf(event, sub),
+      cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+      dueSince:
+        claim?.dueSince ??
+        (initialStatus === "past_due" ? Option.some(sub.currentPeriodStart) : Option.none()),
+      trialEndsAt: sub.trialEnd,
+      providerSubscriptionId: Option.some(sub.id),
+      startedAt: sub.createdAt,
+      // Without a claim the snapshot's own status stands at the lowest version.
+      statusVersion: claim?.version ?? { at: 0, rank: 0, eventId: "" },
+      termsVersion: termsVersion(event)
+    },
+    true
+  )
 }
 
 const merge = (
@@ -175,23 +183,26 @@ const merge = (
   const statusWins = claim !== undefined && compareVersions(claim.version, current.statusVersion) > 0
   const terms = termsVersion(event)
   const termsWin = compareVersions(terms, current.termsVersion) > 0
-  return new Subscription({
-    ...current,
-    ...(statusWins ? { status: claim.status, dueSince: claim.dueSince, statusVersion: claim.version } : {}),
-    ...(termsWin
-      ? {
-          planId,
-          priceId: Option.some(sub.priceId),
-          amountMinor: sub.amountMinor,
-          currency: sub.currency,
-          interval: sub.interval,
-          cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
-          trialEndsAt: sub.trialEnd,
-          termsVersion: terms
-        }
-      : {}),
-    currentPeriodEnd: latest(current.currentPeriodEnd, periodEndOf(event, sub))
-  })
+  return new Subscription(
+    {
+      ...current,
+      ...(statusWins ? { status: claim.status, dueSince: claim.dueSince, statusVersion: claim.version } : {}),
+      ...(termsWin
+        ? {
+            planId,
+            priceId: Option.some(sub.priceId),
+            amountMinor: sub.amountMinor,
+            currency: sub.currency,
+            interval: sub.interval,
+            cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+            trialEndsAt: sub.trialEnd,
+            termsVersion: terms
+          }
+        : {}),
+      currentPeriodEnd: latest(current.currentPeriodEnd, periodEndOf(event, sub))
+    },
+    true
+  )
 }
 
 /** Is `sub` a later subscription than the one the account holds? */
@@ -227,7 +238,7 @@ export const applyProviderEvent = (
         ? Option.none()
         : Option.some(sub.customerId)
   )
-  if (sub === undefined) return new BillingAccount({ ...account, customerId, updatedAt: now })
+  if (sub === undefined) return new BillingAccount({ ...account, customerId, updatedAt: now }, true)
   const trialUsed = account.trialUsed || Option.isSome(sub.trialEnd) || sub.status === "trialing"
   const current = Option.getOrUndefined(account.subscription)
   const next =
@@ -238,13 +249,16 @@ export const applyProviderEvent = (
         : replaces(current, sub)
           ? fresh(event, sub, planId)
           : current
-  return new BillingAccount({
-    ...account,
-    customerId,
-    trialUsed,
-    subscription: Option.some(next),
-    updatedAt: now
-  })
+  return new BillingAccount(
+    {
+      ...account,
+      customerId,
+      trialUsed,
+      subscription: Option.some(next),
+      updatedAt: now
+    },
+    true
+  )
 }
 
 /** The platform's own trial: `days` of `planId`, no payment. */
@@ -255,30 +269,33 @@ export const startTrialSubscription = (
   now: DateTime.Utc
 ): BillingAccount => {
   const ends = DateTime.add(now, { days })
-  return new BillingAccount({
-    ...account,
-    trialUsed: true,
-    subscription: Option.some(
-      new Subscription({
-        source: "trial",
-        status: "trialing",
-        planId: Option.some(planId),
-        priceId: Option.none(),
-        amountMinor: 0,
-        currency: "usd",
-        interval: "month",
-        currentPeriodEnd: ends,
-        cancelAtPeriodEnd: false,
-        dueSince: Option.none(),
-        trialEndsAt: Option.some(ends),
-        providerSubscriptionId: Option.none(),
-        startedAt: now,
-        statusVersion: { at: seconds(now), rank: 0, eventId: "trial" },
-        termsVersion: { at: seconds(now), rank: 0, eventId: "trial" }
-      })
-    ),
-    updatedAt: now
-  })
+  return new BillingAccount(
+    {
+      ...account,
+      trialUsed: true,
+      subscription: Option.some(
+        new Subscription({
+          source: "trial",
+          status: "trialing",
+          planId: Option.some(planId),
+          priceId: Option.none(),
+          amountMinor: 0,
+          currency: "usd",
+          interval: "month",
+          currentPeriodEnd: ends,
+          cancelAtPeriodEnd: false,
+          dueSince: Option.none(),
+          trialEndsAt: Option.some(ends),
+          providerSubscriptionId: Option.none(),
+          startedAt: now,
+          statusVersion: { at: seconds(now), rank: 0, eventId: "trial" },
+          termsVersion: { at: seconds(now), rank: 0, eventId: "trial" }
+        })
+      ),
+      updatedAt: now
+    },
+    true
+  )
 }
 
 export interface Access {

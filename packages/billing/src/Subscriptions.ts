@@ -10,7 +10,6 @@ import {
   type Entitlement,
   Entitlements,
   type Plan,
-  type PlanId,
   PlanStore,
   UserId,
   UserNotFound,
@@ -300,8 +299,6 @@ export const applyEvent = (event: ProviderEvent) =>
         : event.kind === "other"
           ? undefined
           : event.subscription
-    const planId: Option.Option<PlanId> =
-      sub === undefined ? Option.none() : Option.map(yield* planForPrice(sub.priceId), (plan) => plan.id)
     const now = yield* DateTime.now
     const userId =
       parties.userId === undefined
@@ -309,9 +306,9 @@ export const applyEvent = (event: ProviderEvent) =>
         : Option.getOrUndefined(Option.flatMap(parties.userId, decodeUserId))
     const outcome: EventOutcome = yield* Effect.flatMap(BillingStore, (store) =>
       store.recordEvent(
-        { id: event.id, type: event.type, createdAt: event.createdAt },
+        { id: event.id, type: event.type, createdAt: event.createdAt, priceId: sub?.priceId },
         { customerId: parties.customerId, userId },
-        (account) => applyProviderEvent(account, event, planId, now)
+        (account, planId) => applyProviderEvent(account, event, planId, now)
       )
     )
     yield* Effect.logDebug("billing event").pipe(

@@ -28,7 +28,7 @@ export const BillingTest = (
     readonly seed?: number
   } = {}
 ) => {
-  const stores = Layer.merge(AccountsInMemory, BillingInMemory)
+  const stores = BillingInMemory.pipe(Layer.provideMerge(AccountsInMemory))
   return Layer.provideMerge(BillingEntitlements, stores).pipe(
     Layer.merge(PaymentProviderInMemory),
     Layer.merge(PasswordHasherFake),

@@ -16,7 +16,7 @@
  * same way and not inspected; they check what they decode with `findUnsafeText`.
  */
 import { IncomingMessage } from "node:http"
-import { HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpMiddleware, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect } from "effect"
 
 export interface BodyGuardOptions {
@@ -193,18 +193,39 @@ const bodyProperties = new Set<string | symbol>([
  * (url, headers, remote address) is the original's.
  */
 const withBody = (request: HttpServerRequest.HttpServerRequest, bytes: Buffer, contentType?: string) => {
-  const headers = new globalThis.Headers()
-  for (const [name, value] of Object.entries(request.headers)) headers.set(name, value)
-  if (contentType !== undefined) headers.set("content-type", contentType)
-  const copy = HttpServerRequest.fromWeb(
-    new Request(`http://buffered.invalid${request.url}`, { method: request.method, headers, body: bytes })
-  )
-  // A content type of our own is the copy's headers too.
-  const fromCopy =
-    contentType === undefined ? bodyProperties : new Set<PropertyKey>([...bodyProperties, "headers"])
+  // Bytes, text and JSON straight from what was read; a web copy only for the rest (form, stream, multipart).
+  const direct: Partial<Record<PropertyKey, unknown>> = {
+    arrayBuffer: Effect.sync(() => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    text: Effect.sync(() => bytes.toString("utf8")),
+    json: Effect.try({
+      try: (): unknown => JSON.parse(bytes.toString("utf8")),
+      catch: (cause) => new HttpServerError.RequestError({ request, reason: "Decode", cause })
+    })
+  }
+  let copy: HttpServerRequest.HttpServerRequest | undefined
+  const webCopy = () => {
+    if (copy !== undefined) return copy
+    const headers = new globalThis.Headers()
+    for (const [name, value] of Object.entries(request.headers)) headers.set(name, value)
+    if (contentType !== undefined) headers.set("content-type", contentType)
+    copy = HttpServerRequest.fromWeb(
+      new Request(`http://buffered.invalid${request.url}`, { method: request.method, headers, body: bytes })
+    )
+    return copy
+  }
+  const headers =
+    contentType === undefined ? request.headers : { ...request.headers, "content-type": contentType }
   return new Proxy(request, {
-    get: (target, property) =>
-      fromCopy.has(property) ? Reflect.get(copy, property, copy) : Reflect.get(target, property, target)
+    get: (target, property) => {
+      if (property in direct) return direct[property]
+      // A content type of our own is the request's headers too.
+      if (property === "headers") return headers
+      if (bodyProperties.has(property)) {
+        const source = webCopy()
+        return Reflect.get(source, property, source)
+      }
+      return Reflect.get(target, property, target)
+    }
   })
 }
 

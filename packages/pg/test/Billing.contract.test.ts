@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { Email, PlanId, Profile, ProfileId, User, UserId, UserStore } from "@org/accounts"
+import { Email, Plan, PlanId, PlanStore, Profile, ProfileId, User, UserId, UserStore } from "@org/accounts"
 import {
   applyProviderEvent,
   BillingAccount,
@@ -123,6 +123,50 @@ for (const target of billingTargets()) {
           apply(other)
         )
         expect(byCustomer._tag === "Applied" && byCustomer.account.userId).toBe(user.id)
+      })
+    )
+
+    it.effect("hands the apply step the catalog plan of the event's price, alone or in a batch", () =>
+      Effect.gen(function* () {
+        const store = yield* BillingStore
+        const priceId = `price_${randomUUID()}`
+        const retired = new Plan({
+          id: PlanId.make(randomUUID()),
+          name: `Retired ${priceId}`,
+          stripePriceId: Option.some(priceId),
+          priceMonthlyMinor: 999,
+          currency: "usd",
+          maxProfiles: 5,
+          maxPlaylists: 10,
+          maxFavorites: 500,
+          features: {},
+          isFamilyPlan: false,
+          maxMembers: 1,
+          isDefault: false,
+          // A subscriber keeps a plan taken off sale.
+          isActive: false,
+          createdAt: at(0)
+        })
+        yield* Effect.flatMap(PlanStore, (plans) => plans.create(retired))
+        const users = yield* Effect.all(Array.from({ length: 6 }, () => newUser))
+        const seen = yield* Effect.all(
+          users.map((user, index) => {
+            const event = {
+              ...subscriptionEvent(snapshot(), 20),
+              priceId: index < 4 ? priceId : "price_unknown"
+            }
+            let plan = Option.none<PlanId>()
+            return Effect.as(
+              store.recordEvent(event, { customerId: undefined, userId: user.id }, (account, planId) => {
+                plan = planId
+                return apply(event)(account)
+              }),
+              Effect.sync(() => plan)
+            ).pipe(Effect.flatten)
+          }),
+          { concurrency: "unbounded" }
+        )
+        expect(seen).toEqual([...Array(4).fill(Option.some(retired.id)), Option.none(), Option.none()])
       })
     )
 

@@ -273,8 +273,7 @@ export const billingTargets = (): ReadonlyArray<BillingTarget> => [
     name: "in memory",
     postgres: false,
     layer: Layer.mergeAll(
-      BillingInMemory,
-      AccountsInMemory,
+      BillingInMemory.pipe(Layer.provideMerge(AccountsInMemory)),
       noDatabase,
       PgStoreConfig.layer({ schema: "unused" })
     )

@@ -151,6 +151,14 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
     const accounts = sql(`${schema}.accounts`)
     const events = sql(`${schema}.events`)
     const users = sql(`${options.accountsSchema ?? "accounts"}.users`)
+    const plans = sql(`${options.accountsSchema ?? "accounts"}.plans`)
+    const planOf = (priceId: string | undefined) =>
+      priceId === undefined
+        ? Effect.succeed(Option.none<PlanId>())
+        : Effect.map(
+            sql<{ id: string }>`SELECT id FROM ${plans} WHERE stripe_price_id = ${priceId}`,
+            (rows) => Option.map(Option.fromNullable(rows[0]), (row) => row.id as PlanId)
+          )
 
     const first = (rows: ReadonlyArray<AccountRow>) => Option.map(Option.fromNullable(rows[0]), toAccount)
     const lockByUser = (userId: UserId) =>
@@ -190,7 +198,7 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
           if (Option.isNone(account) && parties.userId !== undefined)
             account = yield* lockAccount(parties.userId, now)
           if (Option.isNone(account)) return { _tag: "Unmatched" } satisfies EventOutcome
-          const next = item.f(account.value)
+          const next = item.f(account.value, yield* planOf(event.priceId))
           yield* write(next)
           yield* sql`UPDATE ${events} SET outcome = 'applied', user_id = ${next.userId} WHERE id = ${event.id}`
           return { _tag: "Applied", account: next } satisfies EventOutcome
@@ -216,17 +224,33 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
           const candidates = [...firstOfId.values()].sort((a, b) =>
             a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0
           )
-          const inserted = yield* sql<{ id: string }>`
-            INSERT INTO ${events} (id, type, created_at, outcome, received_at)
-            SELECT id, type, created_at, 'unmatched', ${toDate(now)}
-            FROM unnest(
-              ${candidates.map((item) => item.event.id)}::text[],
-              ${candidates.map((item) => item.event.type)}::text[],
-              ${candidates.map((item) => toDate(item.event.createdAt))}::timestamptz[]
-            ) WITH ORDINALITY AS e (id, type, created_at, n)
-            ORDER BY n
-            ON CONFLICT (id) DO NOTHING RETURNING id`
-          const fresh = new Set(inserted.map((row) => row.id))
+          const prices = [
+            ...new Set(
+              candidates.flatMap((item) => (item.event.priceId === undefined ? [] : [item.event.priceId]))
+            )
+          ]
+          // The new ids, and the plans of the batch's prices, in one round trip.
+          const answered = yield* sql<{ kind: "event" | "plan"; key: string; plan_id: string | null }>`
+            WITH inserted AS (
+              INSERT INTO ${events} (id, type, created_at, outcome, received_at)
+              SELECT id, type, created_at, 'unmatched', ${toDate(now)}
+              FROM unnest(
+                ${candidates.map((item) => item.event.id)}::text[],
+                ${candidates.map((item) => item.event.type)}::text[],
+                ${candidates.map((item) => toDate(item.event.createdAt))}::timestamptz[]
+              ) WITH ORDINALITY AS e (id, type, created_at, n)
+              ORDER BY n
+              ON CONFLICT (id) DO NOTHING RETURNING id
+            )
+            SELECT 'event' AS kind, id AS key, NULL::uuid AS plan_id FROM inserted
+            UNION ALL
+            SELECT 'plan', stripe_price_id, id FROM ${plans} WHERE stripe_price_id = ANY(${prices}::text[])`
+          const fresh = new Set(answered.flatMap((row) => (row.kind === "event" ? [row.key] : [])))
+          const planOfPrice = new Map(
+            answered.flatMap((row) =>
+              row.kind === "plan" ? [[row.key, row.plan_id as PlanId] as const] : []
+            )
+          )
           const toApply: Array<Item> = []
           for (const item of candidates) {
             if (fresh.has(item.event.id)) toApply.push(item)
@@ -296,7 +320,11 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
                 outcomes.set(item, { _tag: "Unmatched" })
                 continue
               }
-              const next = item.f(account)
+              const priceId = item.event.priceId
+              const next = item.f(
+                account,
+                Option.fromNullable(priceId === undefined ? undefined : planOfPrice.get(priceId))
+              )
               current.set(owner, next)
               // A customer id the event gave the account is found by the next one.
               for (const customer of Option.toArray(next.customerId)) byCustomer.set(customer, owner)

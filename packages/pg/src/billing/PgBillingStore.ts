@@ -333,12 +333,10 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
               outcomes.set(item, { _tag: "Applied", account: next })
             }
             if (changed.size > 0)
-              yield* writeMany([...changed].map((owner) => current.get(owner) as BillingAccount))
-            if (applied.length > 0)
-              yield* sql`
-                UPDATE ${events} SET outcome = 'applied', user_id = a.user_id
-                FROM unnest(${applied.map((a) => a.id)}::text[], ${applied.map((a) => a.userId)}::uuid[]) AS a (id, user_id)
-                WHERE ${events}.id = a.id`
+              yield* writeMany(
+                [...changed].map((owner) => current.get(owner) as BillingAccount),
+                applied
+              )
           }
           return items.map((item) => outcomes.get(item) as EventOutcome)
         })
@@ -400,8 +398,11 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
     }
     const columnNames = Object.keys(columnTypes) as Array<keyof typeof columnTypes>
 
-    /** Several accounts written in one statement. */
-    const writeMany = (written: ReadonlyArray<BillingAccount>) => {
+    /** Several accounts written, and their events marked applied, in one statement. */
+    const writeMany = (
+      written: ReadonlyArray<BillingAccount>,
+      applied: ReadonlyArray<{ readonly id: string; readonly userId: string }>
+    ) => {
       const rows = written.map(columnsOf)
       const params: Array<unknown> = [written.map((account) => account.userId)]
       for (const name of columnNames) params.push(rows.map((row) => row[name]))
@@ -409,11 +410,20 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
         "$1::uuid[]",
         ...columnNames.map((name, index) => `$${index + 2}::${columnTypes[name]}[]`)
       ].join(", ")
-      const table = `"${schema}".accounts`
+      const idsAt = params.length + 1
+      params.push(
+        applied.map((event) => event.id),
+        applied.map((event) => event.userId)
+      )
       return sql.unsafe(
-        `UPDATE ${table} AS a SET ${columnNames.map((name) => `${name} = v.${name}`).join(", ")}
-         FROM unnest(${unnest}) AS v (user_id, ${columnNames.join(", ")})
-         WHERE a.user_id = v.user_id`,
+        `WITH written AS (
+           UPDATE "${schema}".accounts AS a SET ${columnNames.map((name) => `${name} = v.${name}`).join(", ")}
+           FROM unnest(${unnest}) AS v (user_id, ${columnNames.join(", ")})
+           WHERE a.user_id = v.user_id
+         )
+         UPDATE "${schema}".events AS e SET outcome = 'applied', user_id = x.user_id
+         FROM unnest($${idsAt}::text[], $${idsAt + 1}::uuid[]) AS x (id, user_id)
+         WHERE e.id = x.id`,
         params as Array<never>
       )
     }

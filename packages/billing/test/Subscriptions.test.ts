@@ -161,6 +161,27 @@ describe("cancel and portal", () => {
   )
 })
 
+describe("cancel against a provider clock ahead of ours", () => {
+  it.effect("the cancellation outranks every event already applied, whatever this server's clock says", () =>
+    Effect.gen(function* () {
+      yield* seedCatalog
+      const john = yield* newAccount("ahead@example.com")
+      const controls = yield* PaymentProviderInMemoryControls
+      yield* startTrial(john.user.id)
+      const session = yield* checkout(john.adult, { price_id: "price_basic_monthly", ...urls })
+      const events = yield* controls.completeCheckout(session.sessionId)
+      // The provider's events are stamped two minutes ahead of this server's clock.
+      yield* Effect.forEach(events, (event) =>
+        applyEvent({ ...event, createdAt: DateTime.add(event.createdAt, { minutes: 2 }) })
+      )
+      const canceled = yield* cancelSubscription(john.adult)
+      expect(Option.map(canceled.subscription, (s) => [s.status, s.cancelAtPeriodEnd])).toEqual(
+        Option.some(["active", true])
+      )
+    }).pipe(Effect.provide(env))
+  )
+})
+
 describe("admin stats", () => {
   it.effect("users by role, active subscriptions by plan, MRR (yearly ÷ 12), trials and past due", () =>
     Effect.gen(function* () {

@@ -14,11 +14,8 @@
  * `--quick`: one round of short windows. Exits 0 whatever the numbers, 1 when
  * the bench could not run or a request failed.
  */
-import { fork } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { createRequire } from "node:module"
 import { cpus } from "node:os"
-import { fileURLToPath, pathToFileURL } from "node:url"
 import { PgClient } from "@effect/sql-pg"
 import { hash } from "@node-rs/argon2"
 import { runMigrations } from "@org/pg"
@@ -27,6 +24,7 @@ import { billingMigrations } from "@org/pg/billing"
 import { libraryMigrations } from "@org/pg/library"
 import { Effect, Redacted } from "effect"
 import pg from "pg"
+import { benchChild } from "../child.js"
 import { summarize } from "../stats.js"
 import {
   type BenchUser,
@@ -46,47 +44,8 @@ const CONNECTIONS = 64
 /** The seed's load test: 10,000 calls a minute. */
 const RATE = 10_000 / 60
 
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
-const script = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url))
-
-const child = <A>(name: string, config: unknown, timeoutMs: number) => {
-  const process_ = fork(script(name), [JSON.stringify(config)], {
-    execArgv: [
-      "--conditions=@org/source",
-      "--import",
-      tsx,
-      // BENCH_PROFILE=<dir>: a CPU profile of each server process, to see where the time goes.
-      ...(process.env.BENCH_PROFILE !== undefined && name.endsWith("server.ts")
-        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-        : [])
-    ],
-    stdio: ["ignore", "ignore", "inherit", "ipc"]
-  })
-  const first = new Promise<A>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} sent nothing within ${timeoutMs} ms`)),
-      timeoutMs
-    )
-    process_.once("message", (message) => {
-      clearTimeout(timer)
-      resolve(message as A)
-    })
-    process_.once("exit", (code) => {
-      clearTimeout(timer)
-      reject(new Error(`${name} exited with ${code}`))
-    })
-  })
-  const stop = async () => {
-    if (process_.exitCode !== null) return
-    const exited = new Promise((resolve) => process_.once("exit", resolve))
-    if (process_.connected) process_.disconnect()
-    const timer = setTimeout(() => process_.kill("SIGKILL"), 10_000)
-    process_.kill("SIGTERM")
-    await exited
-    clearTimeout(timer)
-  }
-  return { first, stop }
-}
+const child = <A>(name: string, config: unknown, timeoutMs: number) =>
+  benchChild<A>(new URL(".", import.meta.url), name, config, timeoutMs)
 
 const migrate = (accountsSchema: string, librarySchema: string, billingSchema: string) =>
   Effect.runPromise(

@@ -5,7 +5,8 @@
 
 import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Either, type LogLevel, Redacted } from "effect"
+import { parseOrigin } from "@org/billing"
+import { Either, type LogLevel, Option, Redacted } from "effect"
 
 export interface PlatformServerConfig {
   readonly port: number
@@ -135,16 +136,13 @@ export const readConfig = (
   for (const raw of (value("ALLOWED_REDIRECT_ORIGINS") ?? "").split(",")) {
     const text = raw.trim()
     if (text === "") continue
-    const origin = URL.canParse(text) ? new URL(text) : undefined
-    if (
-      origin === undefined ||
-      (origin.protocol !== "https:" && origin.protocol !== "http:") ||
-      origin.origin !== text.replace(/\/$/, "")
-    )
+    // The rule billing applies: scheme, host and port, nothing else.
+    const origin = parseOrigin(text)
+    if (Option.isNone(origin) || origin.value !== text.replace(/\/$/, ""))
       problems.push(
         `ALLOWED_REDIRECT_ORIGINS must be comma-separated origins such as https://app.example.com, got "${text}"`
       )
-    else origins.push(origin.origin)
+    else origins.push(origin.value)
   }
 
   if (problems.length > 0) return Either.left(new InvalidConfiguration(problems))

@@ -9,8 +9,8 @@ import { randomBytes } from "node:crypto"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { HttpServer } from "@effect/platform"
-import { AccountsConfig, ensureAdminAccount, PlanStore } from "@org/accounts"
-import { BillingConfig, BillingEntitlements, BillingStore } from "@org/billing"
+import { AccountsConfig, ensureAdminAccount, type PlanStore } from "@org/accounts"
+import { BillingConfig, BillingEntitlements, BillingStore, planForPrice } from "@org/billing"
 import { PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
 import { PlatformHttp } from "@org/http/platform"
 import { deriveTokenKeys, makeTokenCipher, PgDatabase } from "@org/pg"
@@ -96,15 +96,21 @@ export const startPlatformServer = (
     let catalog: Context.Context<PlanStore> | undefined
     const prices = async (priceId: string): Promise<FakePrice | undefined> => {
       if (catalog === undefined) return undefined
-      const plans = await Effect.runPromise(
-        Context.get(catalog, PlanStore)
-          .list({ activeOnly: false })
-          .pipe(Effect.orElseSucceed(() => []))
+      const plan = await Effect.runPromise(
+        planForPrice(priceId).pipe(
+          Effect.provide(catalog),
+          Effect.orElseSucceed(() => Option.none())
+        )
       )
-      const plan = plans.find((candidate) => Option.contains(candidate.stripePriceId, priceId))
-      return plan === undefined
-        ? undefined
-        : { id: priceId, unitAmount: plan.priceMonthlyMinor, currency: plan.currency, interval: "month" }
+      return Option.match(plan, {
+        onNone: () => undefined,
+        onSome: (found) => ({
+          id: priceId,
+          unitAmount: found.priceMonthlyMinor,
+          currency: found.currency,
+          interval: "month" as const
+        })
+      })
     }
     const fake = config.stripe === undefined ? yield* startFakeStripe(prices) : undefined
     const payments = StripePaymentProvider.layer(

@@ -3,7 +3,8 @@
  * in the transaction that applies it, under the account row's lock: a
  * duplicate delivery, even a concurrent one, waits for the first and then
  * inserts nothing. The next state is the pure lifecycle's, computed inside the
- * transaction from the locked row.
+ * transaction from the locked row. Deliveries that arrive together share one
+ * transaction (group commit); a lone delivery is a batch of one.
  */
 import { SqlClient } from "@effect/sql"
 import type { PlanId, UserId } from "@org/accounts"
@@ -152,22 +153,9 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
     const events = sql(`${schema}.events`)
     const users = sql(`${options.accountsSchema ?? "accounts"}.users`)
     const plans = sql(`${options.accountsSchema ?? "accounts"}.plans`)
-    const planOf = (priceId: string | undefined) =>
-      priceId === undefined
-        ? Effect.succeed(Option.none<PlanId>())
-        : Effect.map(
-            sql<{ id: string }>`SELECT id FROM ${plans} WHERE stripe_price_id = ${priceId}`,
-            (rows) => Option.map(Option.fromNullable(rows[0]), (row) => row.id as PlanId)
-          )
-
     const first = (rows: ReadonlyArray<AccountRow>) => Option.map(Option.fromNullable(rows[0]), toAccount)
     const lockByUser = (userId: UserId) =>
       Effect.map(sql<AccountRow>`SELECT * FROM ${accounts} WHERE user_id = ${userId} FOR UPDATE`, first)
-    const lockByCustomer = (customerId: string) =>
-      Effect.map(
-        sql<AccountRow>`SELECT * FROM ${accounts} WHERE customer_id = ${customerId} FOR UPDATE`,
-        first
-      )
 
     /** The locked row of a user, made blank first if missing; none if the user does not exist. */
     const lockAccount = (userId: UserId, now: DateTime.Utc) =>
@@ -181,29 +169,6 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
 
     const write = (account: BillingAccount) =>
       sql`UPDATE ${accounts} SET ${sql.update(columnsOf(account))} WHERE user_id = ${account.userId}`
-
-    /** One event in its own transaction: the batch's fallback. */
-    const recordOne = (item: Item) =>
-      sql.withTransaction(
-        Effect.gen(function* () {
-          const { event, parties } = item
-          const now = yield* DateTime.now
-          const inserted = yield* sql`
-            INSERT INTO ${events} (id, type, created_at, outcome, received_at)
-            VALUES (${event.id}, ${event.type}, ${toDate(event.createdAt)}, 'unmatched', ${toDate(now)})
-            ON CONFLICT (id) DO NOTHING RETURNING id`
-          if (inserted.length === 0) return { _tag: "Duplicate" } satisfies EventOutcome
-          let account = Option.none<BillingAccount>()
-          if (parties.customerId !== undefined) account = yield* lockByCustomer(parties.customerId)
-          if (Option.isNone(account) && parties.userId !== undefined)
-            account = yield* lockAccount(parties.userId, now)
-          if (Option.isNone(account)) return { _tag: "Unmatched" } satisfies EventOutcome
-          const next = item.f(account.value, yield* planOf(event.priceId))
-          yield* write(next)
-          yield* sql`UPDATE ${events} SET outcome = 'applied', user_id = ${next.userId} WHERE id = ${event.id}`
-          return { _tag: "Applied", account: next } satisfies EventOutcome
-        })
-      )
 
     /**
      * Several events in one transaction, each with the outcome it would have
@@ -346,18 +311,27 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
     const maxBatch = Math.max(1, options.maxBatch ?? 64)
     const settle = (item: Item, exit: Exit.Exit<EventOutcome, StoreUnavailable>) =>
       Deferred.done(item.done, exit)
-    /** A batch that fails is retried event by event, so one bad event fails alone. */
+    /** A batch that fails is retried event by event (batches of one), so one bad event fails alone. */
     const writer = Effect.gen(function* () {
       const items = Chunk.toReadonlyArray(yield* Queue.takeBetween(queue, 1, maxBatch))
-      const together = items.length === 1 ? undefined : yield* Effect.exit(storeFailures(recordBatch(items)))
-      if (together !== undefined && Exit.isSuccess(together)) {
+      const together = yield* Effect.exit(storeFailures(recordBatch(items)))
+      if (Exit.isSuccess(together) || items.length === 1) {
         for (const [index, item] of items.entries())
-          yield* settle(item, Exit.succeed(together.value[index] as EventOutcome))
+          yield* settle(
+            item,
+            Exit.map(together, (outcomes) => outcomes[index] as EventOutcome)
+          )
         return
       }
       yield* Effect.forEach(
         items,
-        (item) => Effect.flatMap(Effect.exit(storeFailures(recordOne(item))), (exit) => settle(item, exit)),
+        (item) =>
+          Effect.flatMap(Effect.exit(storeFailures(recordBatch([item]))), (exit) =>
+            settle(
+              item,
+              Exit.map(exit, (outcomes) => outcomes[0] as EventOutcome)
+            )
+          ),
         { concurrency: "unbounded", discard: true }
       )
     }).pipe(Effect.forever)

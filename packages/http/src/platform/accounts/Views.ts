@@ -3,12 +3,8 @@
  * what is absent. Secrets are not in the model, so no view can show them.
  */
 import { type Entitlement, type Plan, type Profile, toMajorUnits, type User } from "@org/accounts"
-import { DateTime, Option, Redacted, Schema } from "effect"
-
-const IsoDate = Schema.String.annotations({
-  description: "An ISO 8601 instant",
-  examples: ["2026-12-07T20:15:00.000Z"]
-})
+import { Option, Redacted, Schema } from "effect"
+import { IsoDate, iso } from "../Dates.js"
 
 export const UserView = Schema.Struct({
   id: Schema.String,
@@ -73,8 +69,6 @@ export const AccountView = Schema.Struct({
   plan: PlanView,
   plan_source: Schema.Literal("default", "assigned", "subscription")
 }).annotations({ identifier: "Account" })
-
-const iso = (value: DateTime.DateTime) => DateTime.formatIso(value)
 
 export const userView = (user: User): typeof UserView.Type => ({
   id: user.id,

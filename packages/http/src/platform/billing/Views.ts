@@ -4,13 +4,9 @@
  */
 import { toMajorUnits } from "@org/accounts"
 import type { BillingStats, CheckoutSession, SubscriptionOverview } from "@org/billing"
-import { DateTime, Option, Schema } from "effect"
+import { Option, Schema } from "effect"
 import { PlanView, planView } from "../accounts/Views.js"
-
-const IsoDate = Schema.String.annotations({
-  description: "An ISO 8601 instant",
-  examples: ["2026-12-07T20:15:00.000Z"]
-})
+import { IsoDate, iso } from "../Dates.js"
 
 export const SubscriptionView = Schema.Struct({
   status: Schema.Literal("trialing", "active", "past_due", "canceled", "expired").annotations({
@@ -84,8 +80,6 @@ export const StatsView = Schema.Struct({
   trials_running: Schema.Int,
   past_due: Schema.Int
 }).annotations({ identifier: "Stats" })
-
-const iso = (value: DateTime.DateTime) => DateTime.formatIso(value)
 
 export const subscriptionOverviewView = (
   overview: SubscriptionOverview

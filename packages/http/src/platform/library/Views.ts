@@ -3,9 +3,9 @@
  * only in `PlaylistDetails`, and only for an adult session of its owner.
  */
 import { type Favorite, isFinished, type Playlist, type Progress, percentWatched } from "@org/library"
-import { DateTime, Option, Redacted, Schema } from "effect"
+import { Option, Redacted, Schema } from "effect"
+import { IsoDate, iso } from "../Dates.js"
 
-const IsoDate = Schema.String.annotations({ description: "An ISO 8601 instant" })
 const ItemTypeView = Schema.Literal("channel", "movie", "series", "episode")
 
 export const PlaylistView = Schema.Struct({
@@ -50,8 +50,6 @@ export const RecordedProgressView = Schema.Struct({
   }),
   progress: ProgressView
 }).annotations({ identifier: "RecordedProgress" })
-
-const iso = (value: DateTime.DateTime) => DateTime.formatIso(value)
 
 export const playlistView = (playlist: Playlist): typeof PlaylistView.Type => ({
   id: playlist.id,

@@ -3,6 +3,7 @@
  * problem is reported at once with the variable it concerns.
  */
 
+import { randomBytes } from "node:crypto"
 import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseOrigin } from "@org/billing"
@@ -18,7 +19,7 @@ export interface PlatformServerConfig {
   readonly jwtSecret: Redacted.Redacted<string> | undefined
   readonly admin: { readonly email: string; readonly password: Redacted.Redacted<string> } | undefined
   readonly logLevel: LogLevel.Literal
-  /** Stripe's keys; absent: the built-in fake Stripe on loopback (offline, test mode). */
+  /** Stripe's keys (STRIPE_SECRET_KEY set); absent: the built-in fake Stripe on loopback (offline, test mode). */
   readonly stripe:
     | {
         readonly secretKey: Redacted.Redacted<string>
@@ -26,6 +27,10 @@ export interface PlatformServerConfig {
         readonly apiUrl: string | undefined
       }
     | undefined
+  /** With the built-in fake: the webhook secret it signs with (STRIPE_WEBHOOK_SECRET), else a generated one. */
+  readonly fakeWebhookSecret: Redacted.Redacted<string> | undefined
+  /** What the server runs without, said at start. */
+  readonly warnings: ReadonlyArray<string>
   /**
    * For the crash test only (PLATFORM_CRASH_AFTER_WEBHOOK_RECORD=1): the process
    * kills itself once a webhook's event is recorded, before it answers.
@@ -107,13 +112,14 @@ export const readConfig = (
   const secretKey = value("STRIPE_SECRET_KEY")
   const webhookSecret = value("STRIPE_WEBHOOK_SECRET")
   const apiUrl = value("STRIPE_API_URL")
+  const warnings: Array<string> = []
   if (secretKey !== undefined && webhookSecret === undefined)
-    problems.push(
-      "STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY: the signing secret (whsec_…) of the webhook endpoint /api/v1/webhooks/stripe"
+    warnings.push(
+      "STRIPE_WEBHOOK_SECRET is unset: every Stripe webhook is refused (400) until it is set to the signing secret (whsec_…) of the endpoint /api/v1/webhooks/stripe"
     )
-  if (secretKey === undefined && (webhookSecret !== undefined || apiUrl !== undefined))
-    problems.push(
-      "STRIPE_WEBHOOK_SECRET and STRIPE_API_URL need STRIPE_SECRET_KEY (without it the server runs the built-in fake Stripe)"
+  if (secretKey === undefined && apiUrl !== undefined)
+    warnings.push(
+      "STRIPE_API_URL is ignored without STRIPE_SECRET_KEY: the server runs the built-in fake Stripe"
     )
   if (apiUrl !== undefined && !/^https?:\/\/[^/]+/.test(apiUrl))
     problems.push(`STRIPE_API_URL must be an http(s) URL such as https://api.stripe.com, got "${apiUrl}"`)
@@ -158,9 +164,17 @@ export const readConfig = (
         : { email: adminEmail, password: Redacted.make(adminPassword) },
     logLevel: logLevel ?? "Info",
     stripe:
-      secretKey === undefined || webhookSecret === undefined
+      secretKey === undefined
         ? undefined
-        : { secretKey: Redacted.make(secretKey), webhookSecret: Redacted.make(webhookSecret), apiUrl },
+        : {
+            secretKey: Redacted.make(secretKey),
+            // Unset: a secret nobody knows, so no delivery verifies (see the warning).
+            webhookSecret: Redacted.make(webhookSecret ?? `whsec_${randomBytes(24).toString("base64url")}`),
+            apiUrl
+          },
+    fakeWebhookSecret:
+      secretKey === undefined && webhookSecret !== undefined ? Redacted.make(webhookSecret) : undefined,
+    warnings,
     billing: { trialDays, graceDays, allowedRedirectOrigins: origins },
     crashAfterWebhookRecord: value("PLATFORM_CRASH_AFTER_WEBHOOK_RECORD") === "1"
   })

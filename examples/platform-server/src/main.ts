@@ -14,6 +14,8 @@ if (Either.isLeft(config)) {
   process.exit(1)
 }
 
+for (const warning of config.right.warnings) console.warn(`Warning: ${warning}`)
+
 const program = Effect.gen(function* () {
   const running = yield* startPlatformServer(config.right)
   if (running.adminCreated) console.log(`Created the admin account ${config.right.admin?.email}.`)

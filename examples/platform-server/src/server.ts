@@ -52,10 +52,14 @@ export const STRIPE_WEBHOOK_PATH = "/api/v1/webhooks/stripe"
  * The built-in fake Stripe (no STRIPE_SECRET_KEY): on loopback, knowing every
  * plan's price from the catalog, delivering its events to this server.
  */
-const startFakeStripe = (prices: (priceId: string) => Promise<FakePrice | undefined>) =>
+const startFakeStripe = (
+  prices: (priceId: string) => Promise<FakePrice | undefined>,
+  secret: Redacted.Redacted<string> | undefined
+) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
-      const webhookSecret = `whsec_${randomBytes(24).toString("base64url")}`
+      const webhookSecret =
+        secret === undefined ? `whsec_${randomBytes(24).toString("base64url")}` : Redacted.value(secret)
       const fake = await FakeStripe.start({ resolvePrice: prices })
       return { fake, webhookSecret }
     }),
@@ -112,7 +116,8 @@ export const startPlatformServer = (
         })
       })
     }
-    const fake = config.stripe === undefined ? yield* startFakeStripe(prices) : undefined
+    const fake =
+      config.stripe === undefined ? yield* startFakeStripe(prices, config.fakeWebhookSecret) : undefined
     const payments = StripePaymentProvider.layer(
       config.stripe !== undefined
         ? config.stripe

@@ -522,11 +522,27 @@ describe("billing offline, on the built-in fake Stripe (no STRIPE_SECRET_KEY)", 
       DATA_DIR: dataDir,
       ADMIN_EMAIL: "admin@example.com",
       ADMIN_PASSWORD,
-      ALLOWED_REDIRECT_ORIGINS: ORIGIN
+      ALLOWED_REDIRECT_ORIGINS: ORIGIN,
+      // Without a key: the fake signs with this secret, and the API URL is ignored (said at start).
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_API_URL: "http://127.0.0.1:9"
     })
     try {
       const fakeUrl = /built-in fake at (\S+)/.exec(child.output())?.[1] as string
       expect(fakeUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect(child.output()).toContain(`webhook secret ${WEBHOOK_SECRET}`)
+      expect(child.output()).toContain("STRIPE_API_URL is ignored without STRIPE_SECRET_KEY")
+      const stranger = await new WebhookSender({
+        url: `${child.url}/api/v1/webhooks/stripe`,
+        secret: WEBHOOK_SECRET
+      }).send({
+        id: "evt_offline_stranger",
+        object: "event",
+        type: "customer.created",
+        created: 1,
+        data: { object: {} }
+      })
+      expect([stranger.status, JSON.parse(stranger.body).outcome]).toEqual([200, "unmatched"])
       const call = async (method: string, path: string, body?: unknown, token?: string) => {
         const response = await fetch(`${child.url}/api/v1${path}`, {
           method,
@@ -588,6 +604,39 @@ describe("billing offline, on the built-in fake Stripe (no STRIPE_SECRET_KEY)", 
       expect(me.body.plan.name).toBe("Family")
     } finally {
       expect(await child.stop()).toBe(0)
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  }, 120_000)
+})
+
+describe("a Stripe key without its webhook secret", () => {
+  it("starts, says so, and refuses every webhook (400)", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "platform-no-webhook-secret-"))
+    const stripe = await FakeStripe.start({ secretKey: SECRET_KEY })
+    const child = await startChild({
+      DATA_DIR: dataDir,
+      STRIPE_SECRET_KEY: SECRET_KEY,
+      STRIPE_API_URL: stripe.url
+    })
+    try {
+      expect(child.output()).toContain(
+        "STRIPE_WEBHOOK_SECRET is unset: every Stripe webhook is refused (400)"
+      )
+      expect(child.output()).not.toContain(SECRET_KEY)
+      const refused = await new WebhookSender({
+        url: `${child.url}/api/v1/webhooks/stripe`,
+        secret: WEBHOOK_SECRET
+      }).send({
+        id: "evt_unverifiable",
+        object: "event",
+        type: "customer.created",
+        created: 1,
+        data: { object: {} }
+      })
+      expect([refused.status, JSON.parse(refused.body).error.code]).toEqual([400, "invalid_signature"])
+    } finally {
+      expect(await child.stop()).toBe(0)
+      await stripe.close()
       await rm(dataDir, { recursive: true, force: true })
     }
   }, 120_000)

@@ -7,7 +7,8 @@ export default defineConfig({
     prune: "src/prune/index.ts",
     accounts: "src/accounts/index.ts",
     library: "src/library/index.ts",
-    billing: "src/billing/index.ts"
+    billing: "src/billing/index.ts",
+    ledger: "src/ledger/index.ts"
   },
   format: ["esm", "cjs"],
   dts: true,

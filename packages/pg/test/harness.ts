@@ -28,6 +28,8 @@ import {
   TelemetryInMemory,
   WebhookInboxInMemory
 } from "@org/family-scrobble/testing"
+import type { LedgerStore } from "@org/ledger"
+import { LedgerInMemory } from "@org/ledger/testing"
 import type { FavoriteStore, PlaylistStore, ProgressStore } from "@org/library"
 import { LibraryInMemory } from "@org/library/testing"
 import type { PruneStore } from "@org/prune"
@@ -39,6 +41,8 @@ import { billingMigrations } from "../src/billing/Migrations.js"
 import { PgBillingStore } from "../src/billing/PgBillingStore.js"
 import { FamilyScrobblePg } from "../src/family-scrobble/FamilyScrobblePg.js"
 import { familyScrobbleMigrations } from "../src/family-scrobble/Migrations.js"
+import { ledgerMigrations } from "../src/ledger/Migrations.js"
+import { PgLedgerStore } from "../src/ledger/PgLedgerStore.js"
 import { libraryMigrations } from "../src/library/Migrations.js"
 import { PgLibraryStores } from "../src/library/PgLibraryStores.js"
 import { type DomainMigrations, runMigrations } from "../src/Migrations.js"
@@ -292,6 +296,33 @@ export const billingTargets = (): ReadonlyArray<BillingTarget> => [
       ).pipe(
         Layer.provideMerge(migratedSchema(billingMigrations({ schema, accountsSchema }))),
         Layer.provideMerge(migratedSchema(accountsMigrations({ schema: accountsSchema }))),
+        Layer.provideMerge(database.layer)
+      )
+    }
+  })
+]
+
+export interface LedgerTarget {
+  readonly name: string
+  readonly postgres: boolean
+  readonly layer: Layer.Layer<LedgerStore | SqlClient.SqlClient | PgStoreConfig>
+}
+
+/** The ledger store three ways; on Postgres in a fresh schema per suite. */
+export const ledgerTargets = (): ReadonlyArray<LedgerTarget> => [
+  {
+    name: "in memory",
+    postgres: false,
+    layer: Layer.mergeAll(LedgerInMemory, noDatabase, PgStoreConfig.layer({ schema: "unused" }))
+  },
+  ...databases().map((database) => {
+    const schema = freshSchema()
+    const config = PgStoreConfig.layer({ schema })
+    return {
+      name: database.name,
+      postgres: true,
+      layer: Layer.mergeAll(PgLedgerStore().pipe(Layer.provide(config)), config).pipe(
+        Layer.provideMerge(migratedSchema(ledgerMigrations({ schema }))),
         Layer.provideMerge(database.layer)
       )
     }

@@ -5,8 +5,10 @@
  *
  * @packageDocumentation
  */
+export * from "./IdempotencyStore.js"
 export * from "./Locks.js"
 export * from "./PasswordHasher.js"
 export * from "./SecureRandom.js"
 export * from "./StoreUnavailable.js"
 export * from "./TokenSigner.js"
+export * from "./UnitOfWork.js"

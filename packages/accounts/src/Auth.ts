@@ -125,15 +125,19 @@ const startSession = (user: User) =>
     return tokens
   })
 
-type SignupInput = {
+/** What signing up (or a reseller creating a client) takes. */
+export type SignupInput = {
   readonly email: string
   readonly password: string
   readonly full_name: string
   readonly preferred_language?: string | undefined
 }
 
-/** Validate, hash and store a new account with its default profile. */
-const createAccount = (input: SignupInput, role: Role) =>
+/**
+ * Validate, hash and store a new account with its default profile, without
+ * signing it in (a reseller creating a client's account uses it).
+ */
+export const createAccount = (input: SignupInput, role: Role = "user") =>
   Effect.gen(function* () {
     const settings = yield* AccountsConfig
     const decoded = yield* decodeInput(SignupInput)(input)

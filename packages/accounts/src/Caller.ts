@@ -26,6 +26,9 @@ export type AdultCaller = Caller & Brand.Brand<"AdultCaller">
 /** A caller whose admin role the server's records confirm now. */
 export type AdminCaller = AdultCaller & Brand.Brand<"AdminCaller">
 
+/** A caller whose reseller role the server's records confirm now. */
+export type ResellerCaller = AdultCaller & Brand.Brand<"ResellerCaller">
+
 export const requireAdult = (
   caller: Caller,
   action: string
@@ -44,4 +47,16 @@ export const requireAdmin = (
     const user = yield* Effect.flatMap(UserStore, (users) => users.findUser(caller.userId))
     if (Option.isNone(user) || user.value.role !== "admin") return yield* new RoleRequired({ role: "admin" })
     return adult as AdminCaller
+  })
+
+/** The reseller role, read from the store like `requireAdmin`: a revoked reseller stops at once. */
+export const requireReseller = (
+  caller: Caller
+): Effect.Effect<ResellerCaller, KidsProfileRestricted | RoleRequired | StoreUnavailable, UserStore> =>
+  Effect.gen(function* () {
+    const adult = yield* requireAdult(caller, "use the reseller API")
+    const user = yield* Effect.flatMap(UserStore, (users) => users.findUser(caller.userId))
+    if (Option.isNone(user) || user.value.role !== "reseller")
+      return yield* new RoleRequired({ role: "reseller" })
+    return adult as ResellerCaller
   })

@@ -357,3 +357,102 @@ export const isLive = (subscription: Subscription, now: DateTime.Utc, grace: Dur
   accessAt(subscription, now, grace).status !== "expired"
 
 export const graceOf = (days: number) => Duration.days(days)
+
+/**
+ * A period paid in a reseller's credits (`source: "credits"`): active until
+ * `periodEnd`. A renewal calls it again with the next end; the start stays.
+ */
+export const startCreditPeriod = (
+  account: BillingAccount,
+  input: {
+    readonly planId: PlanId
+    readonly priceId: Option.Option<string>
+    readonly credits: number
+    readonly currency: string
+    readonly periodEnd: DateTime.Utc
+    /** What paid for it (the ledger transfer), recorded as the version's event. */
+    readonly reference: string
+  },
+  now: DateTime.Utc
+): BillingAccount => {
+  const previous = Option.filter(account.subscription, (sub) => sub.source === "credits")
+  const version = { at: seconds(now), rank: 0, eventId: `credits:${input.reference}` }
+  return new BillingAccount(
+    {
+      ...account,
+      trialUsed: true,
+      subscription: Option.some(
+        new Subscription(
+          {
+            source: "credits",
+            status: "active",
+            planId: Option.some(input.planId),
+            priceId: input.priceId,
+            amountMinor: input.credits,
+            currency: input.currency,
+            interval: "month",
+            currentPeriodEnd: input.periodEnd,
+            cancelAtPeriodEnd: Option.match(previous, {
+              onNone: () => false,
+              onSome: (sub) => sub.cancelAtPeriodEnd
+            }),
+            dueSince: Option.none(),
+            trialEndsAt: Option.none(),
+            providerSubscriptionId: Option.none(),
+            startedAt: Option.match(previous, { onNone: () => now, onSome: (sub) => sub.startedAt }),
+            statusVersion: version,
+            termsVersion: version
+          },
+          true
+        )
+      ),
+      updatedAt: now
+    },
+    true
+  )
+}
+
+/** A credit-paid renewal the reseller could not pay: past due from the period's end, access kept for the grace. */
+export const creditRenewalFailed = (account: BillingAccount, now: DateTime.Utc): BillingAccount =>
+  Option.match(
+    Option.filter(account.subscription, (sub) => sub.source === "credits" && sub.status === "active"),
+    {
+      onNone: () => account,
+      onSome: (sub) =>
+        new BillingAccount(
+          {
+            ...account,
+            subscription: Option.some(
+              new Subscription(
+                { ...sub, status: "past_due", dueSince: Option.some(sub.currentPeriodEnd) },
+                true
+              )
+            ),
+            updatedAt: now
+          },
+          true
+        )
+    }
+  )
+
+/** Whether a credit-paid subscription ends at its period end instead of renewing. */
+export const setCreditRenewal = (
+  account: BillingAccount,
+  renews: boolean,
+  now: DateTime.Utc
+): BillingAccount =>
+  Option.match(
+    Option.filter(account.subscription, (sub) => sub.source === "credits"),
+    {
+      onNone: () => account,
+      onSome: (sub) =>
+        new BillingAccount(
+          {
+            ...account,
+            subscription: Option.some(new Subscription({ ...sub, cancelAtPeriodEnd: !renews }, true)),
+            updatedAt: now
+          },
+          true
+        )
+    }
+  )

@@ -1,0 +1,29 @@
+/**
+ * `@org/resellers/testing`: the resellers' store in memory, and the whole
+ * platform (accounts, billing, ledger, resellers) over in-memory stores with a
+ * local unit of work.
+ *
+ * @packageDocumentation
+ */
+import type { AccountsSettingsInput } from "@org/accounts"
+import type { BillingSettingsInput } from "@org/billing"
+import { BillingTest } from "@org/billing/testing"
+import { UnitOfWork } from "@org/core"
+import { LedgerInMemory } from "@org/ledger/testing"
+import { Layer } from "effect"
+import { ResellersInMemory } from "./memory/ResellersInMemory.js"
+
+export * from "./memory/ResellersInMemory.js"
+
+/** Accounts, billing, the ledger and the resellers in memory. */
+export const ResellersTest = (
+  options: {
+    readonly accounts?: AccountsSettingsInput
+    readonly billing?: BillingSettingsInput
+    readonly seed?: number
+  } = {}
+) =>
+  Layer.provideMerge(ResellersInMemory, BillingTest(options)).pipe(
+    Layer.merge(LedgerInMemory),
+    Layer.merge(UnitOfWork.layerLocal)
+  )

@@ -8,7 +8,8 @@ export default defineConfig({
     accounts: "src/accounts/index.ts",
     library: "src/library/index.ts",
     billing: "src/billing/index.ts",
-    ledger: "src/ledger/index.ts"
+    ledger: "src/ledger/index.ts",
+    resellers: "src/resellers/index.ts"
   },
   format: ["esm", "cjs"],
   dts: true,

@@ -96,7 +96,7 @@ export interface StoreTarget {
 }
 
 /** A throwaway schema, migrated on start and dropped at the end. */
-const migratedSchema = (migrations: DomainMigrations) =>
+export const migratedSchema = (migrations: DomainMigrations) =>
   Layer.scopedDiscard(
     Effect.acquireRelease(runMigrations(migrations).pipe(Effect.orDie), () =>
       Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DROP SCHEMA ${sql(migrations.schema)} CASCADE`).pipe(

@@ -10,12 +10,15 @@ import { NodeRuntime } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { AccountsConfig } from "@org/accounts"
 import { BillingEntitlements } from "@org/billing"
+import { IdempotencyStore, UnitOfWork } from "@org/core"
 import { PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
 import { PlatformHttp } from "@org/http/platform"
+import { LedgerInMemory } from "@org/ledger/testing"
 import { deriveTokenKeys, makeTokenCipher } from "@org/pg"
 import { AccountsPg } from "@org/pg/accounts"
 import { BillingPg } from "@org/pg/billing"
 import { LibraryPg } from "@org/pg/library"
+import { ResellersInMemory } from "@org/resellers/testing"
 import { StripePaymentProvider } from "@org/stripe"
 import { Context, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import { DATABASE_URL, POOL_SIZE, SECRET_KEY, type ServerConfig, WEBHOOK_SECRET } from "./shared.js"
@@ -44,7 +47,11 @@ const services = Layer.mergeAll(
   PasswordHasherArgon2.layer(),
   TokenSignerJose.layer({ secret }),
   SecureRandomNode,
-  AccountsConfig.layer()
+  AccountsConfig.layer(),
+  // Not on the measured path (no request here carries an Idempotency-Key or
+  // touches credits): in memory, so the bench leaves no schema behind.
+  Layer.mergeAll(LedgerInMemory, IdempotencyStore.layerMemory, UnitOfWork.layerLocal),
+  ResellersInMemory.pipe(Layer.provide(stores))
 ).pipe(Layer.provide(database))
 
 const program = Effect.gen(function* () {

@@ -8,12 +8,15 @@ import { NodeRuntime } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { AccountsConfig } from "@org/accounts"
 import { BillingEntitlements, PaymentProviderDisabled } from "@org/billing"
+import { IdempotencyStore, UnitOfWork } from "@org/core"
 import { PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
 import { PlatformHttp } from "@org/http/platform"
+import { LedgerInMemory } from "@org/ledger/testing"
 import { deriveTokenKeys, makeTokenCipher, PgDatabase } from "@org/pg"
 import { AccountsPg } from "@org/pg/accounts"
 import { BillingPg } from "@org/pg/billing"
 import { LibraryPg } from "@org/pg/library"
+import { ResellersInMemory } from "@org/resellers/testing"
 import { Context, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import { DATABASE_URL, JWT_SECRET, POOL_SIZE, type ServerConfig } from "./shared.js"
 
@@ -37,7 +40,11 @@ const services = Layer.mergeAll(
   PasswordHasherArgon2.layer(),
   TokenSignerJose.layer({ secret }),
   SecureRandomNode,
-  AccountsConfig.layer()
+  AccountsConfig.layer(),
+  // Not on the measured path (no request here carries an Idempotency-Key or
+  // touches credits): in memory, so the bench leaves no schema behind.
+  Layer.mergeAll(LedgerInMemory, IdempotencyStore.layerMemory, UnitOfWork.layerLocal),
+  ResellersInMemory.pipe(Layer.provide(stores))
 ).pipe(Layer.provide(database))
 
 const program = Effect.gen(function* () {

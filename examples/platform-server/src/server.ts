@@ -1,6 +1,7 @@
 /**
- * The platform API server: the accounts and library stores on embedded PGlite (or the
- * Postgres server at DATABASE_URL), argon2id and JWT signing, served by Node
+ * The platform API server: the accounts, library, billing, ledger and resellers
+ * stores on embedded PGlite (or the Postgres server at DATABASE_URL), argon2id
+ * and JWT signing, served by Node
  * through `PlatformHttp.serve`. On start, the admin account of ADMIN_EMAIL is
  * created once.
  */
@@ -12,11 +13,14 @@ import { HttpServer } from "@effect/platform"
 import { AccountsConfig, ensureAdminAccount, type PlanStore } from "@org/accounts"
 import { BillingConfig, BillingEntitlements, BillingStore, planForPrice } from "@org/billing"
 import { PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
+import { pruneIdempotencyKeys } from "@org/http"
 import { PlatformHttp } from "@org/http/platform"
-import { deriveTokenKeys, makeTokenCipher, PgDatabase } from "@org/pg"
+import { deriveTokenKeys, makeTokenCipher, PgDatabase, PgIdempotencyStore, PgUnitOfWork } from "@org/pg"
 import { AccountsPg } from "@org/pg/accounts"
 import { BillingPg } from "@org/pg/billing"
+import { LedgerPg } from "@org/pg/ledger"
 import { LibraryPg } from "@org/pg/library"
+import { ResellersPg } from "@org/pg/resellers"
 import { StripePaymentProvider } from "@org/stripe"
 import { type FakePrice, FakeStripe } from "@org/stripe/testing"
 import { Context, Effect, Layer, Logger, LogLevel, Option, Redacted, type Scope } from "effect"
@@ -131,8 +135,9 @@ export const startPlatformServer = (
     const billing = config.crashAfterWebhookRecord
       ? crashAfterRecord.pipe(Layer.provide(BillingPg.layer()))
       : BillingPg.layer()
-    const stores = Layer.merge(LibraryPg.layer({ cipher }), billing).pipe(
-      Layer.provideMerge(AccountsPg.layer())
+    const stores = Layer.mergeAll(LibraryPg.layer({ cipher }), billing, ResellersPg.layer()).pipe(
+      Layer.provideMerge(AccountsPg.layer()),
+      Layer.merge(Layer.mergeAll(LedgerPg.layer(), PgIdempotencyStore.layer(), PgUnitOfWork.layer))
     )
     const services = Layer.mergeAll(
       BillingEntitlements.pipe(Layer.provideMerge(stores)),
@@ -145,6 +150,8 @@ export const startPlatformServer = (
     ).pipe(Layer.provide(database))
     const context = yield* Layer.build(services)
     catalog = context
+    // Idempotency keys older than a day are deleted, hourly.
+    yield* Effect.forkScoped(Effect.provide(pruneIdempotencyKeys(), context))
     const adminCreated =
       config.admin === undefined
         ? false

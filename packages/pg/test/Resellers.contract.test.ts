@@ -157,7 +157,7 @@ for (const target of targets) {
           activeClients: 1,
           creditsSpentThisMonth: 499
         })
-        const transactions = yield* resellerTransactions(reseller, { limit: "10" })
+        const transactions = yield* resellerTransactions(reseller, { limit: 10 })
         expect(transactions.entries.map((e) => e.amount)).toEqual([-499, 10_000])
       })
     )
@@ -176,7 +176,7 @@ for (const target of targets) {
           for (const failed of results.filter(Either.isLeft))
             expect(failed.left).toMatchObject({ _tag: "InsufficientCredits", price: 499 })
           expect(yield* resellerDashboard(reseller)).toMatchObject({ creditsBalance: 100, totalClients: 7 })
-          const transactions = yield* resellerTransactions(reseller, { limit: "100" })
+          const transactions = yield* resellerTransactions(reseller, { limit: 100 })
           expect(transactions.entries.filter((e) => e.kind === "client_creation")).toHaveLength(7)
           // Every account that exists for these emails is a listed client.
           const users = yield* UserStore

@@ -215,15 +215,15 @@ export const MAX_RESELLER_PAGE = 1000
 
 export const PageInput = Schema.Struct({
   page: Schema.optionalWith(
-    Schema.NumberFromString.pipe(
-      Schema.int(),
+    Schema.Number.pipe(
+      Schema.int({ message: () => "page must be a whole number" }),
       Schema.between(1, 1_000_000, { message: () => "page must be 1 or more" })
     ),
     { default: () => 1 }
   ),
   limit: Schema.optionalWith(
-    Schema.NumberFromString.pipe(
-      Schema.int(),
+    Schema.Number.pipe(
+      Schema.int({ message: () => "limit must be a whole number" }),
       Schema.between(1, MAX_RESELLER_PAGE, {
         message: () => `limit must be between 1 and ${MAX_RESELLER_PAGE}`
       })
@@ -237,7 +237,7 @@ const graceMillis = Effect.map(BillingConfig, (settings) => settings.graceDays *
 /** `GET /reseller/clients`: the reseller's clients, newest first, by page. */
 export const listClients = (
   reseller: ResellerCaller,
-  query: { readonly page?: string; readonly limit?: string }
+  query: { readonly page?: number | undefined; readonly limit?: number | undefined }
 ) =>
   Effect.gen(function* () {
     const { page, limit } = yield* decodeInput(PageInput)(query)
@@ -323,7 +323,7 @@ export const resellerDashboard = (reseller: ResellerCaller) =>
 /** `GET /reseller/transactions`: every movement of the reseller's credits, newest first, by page. */
 export const resellerTransactions = (
   reseller: ResellerCaller,
-  query: { readonly page?: string; readonly limit?: string }
+  query: { readonly page?: number | undefined; readonly limit?: number | undefined }
 ) =>
   Effect.gen(function* () {
     const { page, limit } = yield* decodeInput(PageInput)(query)

@@ -111,7 +111,7 @@ describe("resellers", () => {
         yield* TestClock.adjust("1 minute")
         yield* createClient(reseller, client(i))
       }
-      const page = yield* listClients(reseller, { page: "2", limit: "2" })
+      const page = yield* listClients(reseller, { page: 2, limit: 2 })
       expect(page).toMatchObject({ page: 2, limit: 2, total: 5 })
       expect(page.clients.map((c) => c.email)).toEqual(["customer3@example.com", "customer2@example.com"])
       expect(page.clients[0]).toMatchObject({
@@ -119,7 +119,7 @@ describe("resellers", () => {
         status: "active",
         fullName: "Local Customer 3"
       })
-      expect((yield* Effect.flip(listClients(reseller, { limit: "1001" })))._tag).toBe("InvalidInput")
+      expect((yield* Effect.flip(listClients(reseller, { limit: 1001 })))._tag).toBe("InvalidInput")
       const other = yield* account("bea@example.com")
       yield* setUserRole(admin, other.user.id, { role: "reseller" })
       const bea = yield* requireReseller(other.caller)

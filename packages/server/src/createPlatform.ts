@@ -6,12 +6,21 @@ import {
   PaymentProviderDisabled
 } from "@org/billing"
 import { type Argon2Options, PasswordHasherArgon2, SecureRandomNode, TokenSignerJose } from "@org/crypto"
-import { type ExpressMiddleware, expressMiddleware, type NodeHandler } from "@org/http"
+import { type ExpressMiddleware, expressMiddleware, type NodeHandler, pruneIdempotencyKeys } from "@org/http"
 import { makePlatformHandlers, ownsPlatformPath, type PlatformRateLimits } from "@org/http/platform"
-import { deriveTokenKeys, makeTokenCipher, PgDatabase, parseTokenKeys } from "@org/pg"
+import {
+  deriveTokenKeys,
+  makeTokenCipher,
+  PgDatabase,
+  PgIdempotencyStore,
+  PgUnitOfWork,
+  parseTokenKeys
+} from "@org/pg"
 import { AccountsPg } from "@org/pg/accounts"
 import { BillingPg } from "@org/pg/billing"
+import { LedgerPg } from "@org/pg/ledger"
 import { LibraryPg } from "@org/pg/library"
+import { ResellersPg } from "@org/pg/resellers"
 import { StripePaymentProvider } from "@org/stripe"
 import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import { lazyService } from "./LazyService.js"
@@ -42,6 +51,12 @@ export interface CreatePlatformOptions {
   readonly librarySchema?: string | undefined
   /** Postgres schema of the billing tables. Default `billing`. */
   readonly billingSchema?: string | undefined
+  /** Postgres schema of the credit ledger. Default `ledger`. */
+  readonly ledgerSchema?: string | undefined
+  /** Postgres schema of the resellers' clients. Default `resellers`. */
+  readonly resellersSchema?: string | undefined
+  /** Postgres schema of the idempotency keys. Default `idempotency`. */
+  readonly idempotencySchema?: string | undefined
   /**
    * Stripe: the secret key, the webhook endpoint's signing secret (`whsec_…`)
    * and, for a Stripe-compatible test server, the API's base URL. Without it,
@@ -116,7 +131,19 @@ export const createPlatform = (options: CreatePlatformOptions): Platform => {
           webhookSecret: redacted(options.stripe.webhookSecret),
           apiUrl: options.stripe.apiUrl
         })
-  const stores = Layer.merge(library, billing).pipe(Layer.provideMerge(accounts), Layer.provide(database))
+  const resellers = ResellersPg.layer({
+    ...(options.schema === undefined ? {} : { accountsSchema: options.schema }),
+    ...(options.resellersSchema === undefined ? {} : { schema: options.resellersSchema })
+  })
+  const ledger = LedgerPg.layer(options.ledgerSchema === undefined ? {} : { schema: options.ledgerSchema })
+  const keys = PgIdempotencyStore.layer(
+    options.idempotencySchema === undefined ? {} : { schema: options.idempotencySchema }
+  )
+  const stores = Layer.mergeAll(library, billing, resellers).pipe(
+    Layer.provideMerge(accounts),
+    Layer.merge(Layer.mergeAll(ledger, keys, PgUnitOfWork.layer)),
+    Layer.provide(database)
+  )
   const services = Layer.mergeAll(
     BillingEntitlements.pipe(Layer.provideMerge(stores)),
     payments,
@@ -132,6 +159,8 @@ export const createPlatform = (options: CreatePlatformOptions): Platform => {
     boot: (scope) =>
       Effect.gen(function* () {
         const context = yield* Layer.buildWithScope(services, scope)
+        // Idempotency keys older than a day are deleted, hourly, while the service runs.
+        yield* Effect.forkIn(Effect.provide(pruneIdempotencyKeys(), context), scope)
         const adminCreated =
           options.admin === undefined
             ? false

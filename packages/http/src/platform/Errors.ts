@@ -11,7 +11,13 @@ import { Effect, Schema } from "effect"
 export const ErrorBody = Schema.Struct({
   code: Schema.String.annotations({ description: "Stable, snake_case: branch on it." }),
   message: Schema.String.annotations({ description: "For people; may change." }),
-  retry_after: Schema.optional(Schema.Int.annotations({ description: "Seconds, as the Retry-After header." }))
+  retry_after: Schema.optional(
+    Schema.Int.annotations({ description: "Seconds, as the Retry-After header." })
+  ),
+  balance: Schema.optional(
+    Schema.Number.annotations({ description: "Not enough credits: the balance now." })
+  ),
+  price: Schema.optional(Schema.Number.annotations({ description: "Not enough credits: what it costs." }))
 }).annotations({ identifier: "ErrorBody" })
 export type ErrorBody = typeof ErrorBody.Type
 
@@ -93,6 +99,14 @@ export class TooManyRequests extends errorClass("TooManyRequests") {
     "Too many attempts: wait `retry_after` seconds."
   )
 }
+export class PaymentRequired extends errorClass("PaymentRequired") {
+  static readonly schema = wire(
+    PaymentRequired,
+    "PaymentRequired",
+    402,
+    "Not enough credits (`insufficient_credits`, with `balance` and `price`): nothing was created."
+  )
+}
 export class BadGateway extends errorClass("BadGateway") {
   static readonly schema = wire(
     BadGateway,
@@ -113,6 +127,7 @@ export class Unavailable extends errorClass("Unavailable") {
 export type ApiError =
   | ValidationFailed
   | Unauthenticated
+  | PaymentRequired
   | Forbidden
   | NotFound
   | Conflict
@@ -152,12 +167,16 @@ const domainCodes: Record<string, readonly [status: number, code: string]> = {
   NoPaidSubscription: [409, "no_paid_subscription"],
   NoBillingAccount: [409, "no_billing_account"],
   PaymentProviderRejected: [502, "payment_provider_error"],
-  PaymentProviderUnavailable: [503, "payment_provider_unavailable"]
+  PaymentProviderUnavailable: [503, "payment_provider_unavailable"],
+  InsufficientCredits: [402, "insufficient_credits"],
+  ClientNotFound: [404, "not_found"],
+  TransferConflict: [409, "transfer_conflict"]
 }
 
 const classes: Record<number, new (props: { readonly error: ErrorBody }) => ApiError> = {
   400: ValidationFailed,
   401: Unauthenticated,
+  402: PaymentRequired,
   403: Forbidden,
   404: NotFound,
   409: Conflict,
@@ -172,6 +191,8 @@ export const toApiError = (error: {
   readonly _tag: string
   readonly message: string
   readonly retryAfterSeconds?: number
+  readonly balance?: number
+  readonly price?: number
 }): ApiError => {
   const [status, code] = domainCodes[error._tag] ?? [400, "bad_request"]
   if (status === 401 && error._tag === "NotAuthenticated" && error.message.includes("expired")) {
@@ -182,7 +203,10 @@ export const toApiError = (error: {
     error: {
       code,
       message: error.message,
-      ...(error.retryAfterSeconds === undefined ? {} : { retry_after: error.retryAfterSeconds })
+      ...(error.retryAfterSeconds === undefined ? {} : { retry_after: error.retryAfterSeconds }),
+      ...(status === 402 && error.balance !== undefined && error.price !== undefined
+        ? { balance: error.balance, price: error.price }
+        : {})
     }
   })
 }
@@ -210,6 +234,7 @@ export type ApiErrorOf<E> = E extends {
               | "PlaylistNotFound"
               | "FavoriteNotFound"
               | "ProgressNotFound"
+              | "ClientNotFound"
           }
         ? NotFound
         : E extends {
@@ -220,6 +245,7 @@ export type ApiErrorOf<E> = E extends {
                 | "AlreadySubscribed"
                 | "NoPaidSubscription"
                 | "NoBillingAccount"
+                | "TransferConflict"
             }
           ? Conflict
           : E extends { readonly _tag: "PlanLimitReached" | "LastProfile" }
@@ -230,7 +256,9 @@ export type ApiErrorOf<E> = E extends {
                 ? Unavailable
                 : E extends { readonly _tag: "PaymentProviderRejected" }
                   ? BadGateway
-                  : ValidationFailed
+                  : E extends { readonly _tag: "InsufficientCredits" }
+                    ? PaymentRequired
+                    : ValidationFailed
 
 /** Run a domain program, its failures as API errors. */
 export const apiErrors = <A, E extends { readonly _tag: string; readonly message: string }, R>(

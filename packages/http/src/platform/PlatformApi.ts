@@ -9,6 +9,7 @@ import { AdminGroup, AuthGroup, PlansGroup, ProfilesGroup } from "./accounts/Api
 import { StatsGroup, SubscriptionsGroup, WebhooksGroup } from "./billing/Api.js"
 import { Unavailable } from "./Errors.js"
 import { FavoritesGroup, PlaylistsGroup, ProgressGroup } from "./library/Api.js"
+import { CreditsGroup, ResellerGroup } from "./resellers/Api.js"
 
 export class SystemGroup extends HttpApiGroup.make("system")
   .add(
@@ -31,9 +32,11 @@ export class PlatformApi extends HttpApi.make("platform")
   .add(SubscriptionsGroup)
   .add(WebhooksGroup)
   .add(StatsGroup)
+  .add(CreditsGroup)
+  .add(ResellerGroup)
   .prefix("/api/v1")
   .annotate(OpenApi.Title, "IPTV account platform")
   .annotate(
     OpenApi.Description,
-    'Accounts, profiles, plans; playlists, favorites and watch progress; subscriptions through Stripe. Send `Authorization: Bearer <access_token>`. Every error is `{ "error": { "code", "message" } }`.'
+    'Accounts, profiles, plans; playlists, favorites and watch progress; subscriptions through Stripe; credits and resellers. Send `Authorization: Bearer <access_token>`. Every error is `{ "error": { "code", "message" } }`.'
   ) {}

@@ -6,12 +6,15 @@
  */
 import { type HttpApi, HttpApiBuilder, type HttpServer, HttpServerResponse, OpenApi } from "@effect/platform"
 import type { Entitlements, PlanStore, ProfileStore, SessionStore, UserStore } from "@org/accounts"
-import { UserId, UserStore as UserStoreTag } from "@org/accounts"
+import { authenticate, UserId, UserStore as UserStoreTag } from "@org/accounts"
 import type { BillingStore, PaymentProvider } from "@org/billing"
-import type { PasswordHasher, SecureRandom, TokenSigner } from "@org/core"
+import type { IdempotencyStore, PasswordHasher, SecureRandom, TokenSigner, UnitOfWork } from "@org/core"
+import type { LedgerStore } from "@org/ledger"
 import type { FavoriteStore, PlaylistStore, ProgressStore } from "@org/library"
-import { Effect, Layer, type LogLevel } from "effect"
+import type { ResellerStore } from "@org/resellers"
+import { Effect, Layer, type LogLevel, Option } from "effect"
 import { makeBodyGuard } from "../BodyGuard.js"
+import { type IdempotencyMode, makeIdempotency } from "../Idempotency.js"
 import { makeRateLimit } from "../RateLimit.js"
 import { makeSecurityHeaders } from "../SecurityHeaders.js"
 import { type Handlers, makeHandlers, type ServedApp, serveNode } from "../Serving.js"
@@ -22,11 +25,13 @@ import { errorEnvelope } from "./ErrorEnvelope.js"
 import { Unavailable } from "./Errors.js"
 import { FavoritesLive, PlaylistsLive, ProgressLive } from "./library/Http.js"
 import { PlatformApi } from "./PlatformApi.js"
+import { CreditsLive, ResellerLive } from "./resellers/Http.js"
 import { AuthenticationLive } from "./Security.js"
 
 /**
- * What the platform API runs on: the accounts, library and billing stores,
- * entitlements, the payment provider, hashing, signing, randomness.
+ * What the platform API runs on: the accounts, library, billing, ledger and
+ * resellers stores, entitlements, the payment provider, the unit of work and
+ * the idempotency keys, hashing, signing, randomness.
  */
 export type PlatformServices =
   | UserStore
@@ -42,6 +47,10 @@ export type PlatformServices =
   | ProgressStore
   | BillingStore
   | PaymentProvider
+  | LedgerStore
+  | ResellerStore
+  | UnitOfWork
+  | IdempotencyStore
 
 export interface PlatformRateLimits {
   /** Sign-ins, sign-ups and refreshes per client per minute. Default 30. */
@@ -155,7 +164,9 @@ const layer: Layer.Layer<HttpApi.Api | HttpApiBuilder.Router, never, PlatformSer
     ProgressLive,
     SubscriptionsLive,
     WebhooksLive,
-    StatsLive
+    StatsLive,
+    CreditsLive,
+    ResellerLive
   ]),
   Layer.provide(AuthenticationLive),
   Layer.merge(DocsLive.pipe(Layer.provideMerge(HttpApiBuilder.Router.Live)))
@@ -188,10 +199,37 @@ const authLimits = (limits: PlatformRateLimits) =>
     ]
   })
 
+/**
+ * Which requests take an `Idempotency-Key`: every mutating endpoint but
+ * sign-in (its answer holds tokens, never stored) and Stripe's webhook (its
+ * events carry their own ids). Those that call Stripe claim the key first;
+ * the rest commit it with their writes.
+ */
+export const platformIdempotencyMode = (method: string, path: string): IdempotencyMode | undefined => {
+  if (method === "GET" || !path.startsWith("/api/v1/")) return undefined
+  if (path.startsWith("/api/v1/auth/") || path.startsWith("/api/v1/webhooks/")) return undefined
+  if (path.startsWith("/api/v1/subscriptions/")) return "separate"
+  return "transaction"
+}
+
+const idempotency = makeIdempotency({
+  mode: platformIdempotencyMode,
+  scope: (request) => {
+    const header = request.headers.authorization ?? ""
+    const token = header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : ""
+    return token === ""
+      ? Effect.succeed(Option.none())
+      : authenticate(token).pipe(
+          Effect.map((caller) => Option.some(caller.userId as string)),
+          Effect.orElseSucceed(() => Option.none<string>())
+        )
+  }
+})
+
 /** The whole API as one `HttpApp`: limits, guards, headers, and every error in the API's shape. */
 export const platformAppWith = (
   options: PlatformHttpOptions = {}
-): ServedApp<HttpApi.Api | HttpApiBuilder.Router | HttpApiBuilder.Middleware> => {
+): ServedApp<HttpApi.Api | HttpApiBuilder.Router | HttpApiBuilder.Middleware | KitServices> => {
   // JSON only: a body without a content type (or fetch's text/plain) is JSON, an empty one `{}`.
   const guard = makeBodyGuard({
     maxBytes: options.maxJsonBytes,
@@ -203,12 +241,18 @@ export const platformAppWith = (
         : undefined
   })
   const limits = options.rateLimits === false ? undefined : authLimits(options.rateLimits ?? {})
-  return Effect.map(HttpApiBuilder.httpApp, (app) =>
-    errorEnvelope(securityHeaders(limits === undefined ? guard(app) : limits(guard(app))))
-  )
+  return Effect.gen(function* () {
+    const app = yield* HttpApiBuilder.httpApp
+    const kit = yield* Effect.context<KitServices>()
+    const keyed = Effect.provide(idempotency(app), kit)
+    return errorEnvelope(securityHeaders(limits === undefined ? guard(keyed) : limits(guard(keyed))))
+  })
 }
 
-const served = Layer.merge(layer, HttpApiBuilder.Middleware.layer)
+/** What the serving kit's middleware (idempotency keys) uses of the services. */
+type KitServices = IdempotencyStore | UnitOfWork | TokenSigner
+
+const served = Layer.mergeAll(layer, HttpApiBuilder.Middleware.layer, Layer.context<KitServices>())
 
 /** Serve on Node's HTTP server at `port` (0: any free port) and `host`. */
 const serve = (

@@ -2,7 +2,10 @@
 import { UserId, UserStore } from "@org/accounts"
 import type { BillingSettingsInput } from "@org/billing"
 import { BillingTest } from "@org/billing/testing"
+import { IdempotencyStore, UnitOfWork } from "@org/core"
+import { LedgerInMemory } from "@org/ledger/testing"
 import { LibraryInMemory } from "@org/library/testing"
+import { ResellersInMemory } from "@org/resellers/testing"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { makePlatformHandlers, type PlatformHttpOptions } from "../../src/platform/index.js"
 
@@ -18,7 +21,7 @@ export interface PlatformSurface {
   readonly call: (
     method: string,
     path: string,
-    options?: { readonly body?: unknown; readonly token?: string }
+    options?: { readonly body?: unknown; readonly token?: string; readonly headers?: Record<string, string> }
   ) => Promise<{ readonly status: number; readonly body: Json; readonly headers: Headers }>
   /** Make a user admin outside the API, as a server's first start does. */
   readonly makeAdmin: (userId: string) => Promise<void>
@@ -31,9 +34,18 @@ export const platformSurface = async (
   options: PlatformHttpOptions & { readonly billing?: BillingSettingsInput } = {}
 ): Promise<PlatformSurface> => {
   const scope = Effect.runSync(Scope.make())
-  const services = Layer.merge(
-    BillingTest(options.billing === undefined ? {} : { billing: options.billing }),
-    LibraryInMemory
+  const services = Layer.mergeAll(
+    ResellersInMemory,
+    LedgerInMemory,
+    UnitOfWork.layerLocal,
+    IdempotencyStore.layerMemory
+  ).pipe(
+    Layer.provideMerge(
+      Layer.merge(
+        BillingTest(options.billing === undefined ? {} : { billing: options.billing }),
+        LibraryInMemory
+      )
+    )
   )
   const context = await Effect.runPromise(Layer.buildWithScope(services, scope))
   const handlers = await makePlatformHandlers(
@@ -47,6 +59,7 @@ export const platformSurface = async (
       const headers: Record<string, string> = {}
       if (options.body !== undefined) headers["content-type"] = "application/json"
       if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+      Object.assign(headers, options.headers ?? {})
       const response = await request(path, {
         method,
         headers,

@@ -248,11 +248,12 @@ export class AdminGroup extends HttpApiGroup.make("admin")
         Schema.Struct({
           user: UserView,
           plan: PlanView,
-          plan_source: Schema.Literal("default", "assigned", "subscription")
+          plan_source: Schema.Literal("default", "assigned", "subscription"),
+          credits_balance: Schema.Int.annotations({ description: "The user's credits (0 before any grant)." })
         })
       )
       .addError(NotFound.schema)
-      .annotate(OpenApi.Summary, "A user and the plan they are on")
+      .annotate(OpenApi.Summary, "A user, the plan they are on and their credits")
   )
   .add(
     HttpApiEndpoint.patch("setRole")`/admin/users/${IdParam}/role`

@@ -26,6 +26,7 @@ import {
   updatePlan,
   updateProfile
 } from "@org/accounts"
+import { creditBalance } from "@org/resellers"
 import { Effect, Redacted } from "effect"
 import { trialAtSignup } from "../billing/Http.js"
 import { apiErrors } from "../Errors.js"
@@ -114,11 +115,14 @@ export const AdminLive = HttpApiBuilder.group(PlatformApi, "admin", (handlers) =
     )
     .handle("getUser", ({ path }) =>
       Effect.flatMap(admin, (caller) =>
-        Effect.map(apiErrors(getUser(caller, path.id)), ({ user, entitlement }) => ({
-          user: userView(user),
-          plan: planView(entitlement.plan),
-          plan_source: entitlement.source
-        }))
+        Effect.flatMap(apiErrors(getUser(caller, path.id)), ({ user, entitlement }) =>
+          Effect.map(apiErrors(creditBalance(user.id)), (credits) => ({
+            user: userView(user),
+            plan: planView(entitlement.plan),
+            plan_source: entitlement.source,
+            credits_balance: credits
+          }))
+        )
       )
     )
     .handle("setRole", ({ path, payload }) =>

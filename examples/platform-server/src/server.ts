@@ -21,6 +21,8 @@ import { BillingPg } from "@org/pg/billing"
 import { LedgerPg } from "@org/pg/ledger"
 import { LibraryPg } from "@org/pg/library"
 import { ResellersPg } from "@org/pg/resellers"
+import { ResellerNotices } from "@org/resellers"
+import { ResellerRenewals } from "@org/scheduler"
 import { StripePaymentProvider } from "@org/stripe"
 import { type FakePrice, FakeStripe } from "@org/stripe/testing"
 import { Context, Effect, Layer, Logger, LogLevel, Option, Redacted, type Scope } from "effect"
@@ -150,8 +152,14 @@ export const startPlatformServer = (
     ).pipe(Layer.provide(database))
     const context = yield* Layer.build(services)
     catalog = context
-    // Idempotency keys older than a day are deleted, hourly.
+    // Idempotency keys older than a day are deleted, hourly; credit-paid clients are
+    // renewed from their resellers' credits every 10 minutes.
     yield* Effect.forkScoped(Effect.provide(pruneIdempotencyKeys(), context))
+    yield* Layer.build(
+      ResellerRenewals.layer().pipe(
+        Layer.provide(Layer.merge(Layer.succeedContext(context), ResellerNotices.layerLog))
+      )
+    )
     const adminCreated =
       config.admin === undefined
         ? false

@@ -28,11 +28,13 @@ import {
   addCredits,
   createClient,
   listClients,
+  ResellerNotices,
+  renewDueClients,
   resellerDashboard,
   resellerTransactions
 } from "@org/resellers"
 import { ResellersInMemory } from "@org/resellers/testing"
-import { Effect, Either, Layer, Redacted } from "effect"
+import { Effect, Either, Layer, Redacted, TestClock } from "effect"
 import { accountsMigrations } from "../src/accounts/Migrations.js"
 import { PgAccountsStores } from "../src/accounts/PgAccountsStores.js"
 import { billingMigrations } from "../src/billing/Migrations.js"
@@ -49,7 +51,8 @@ const common = Layer.mergeAll(
   PasswordHasherFake,
   TokenSignerFake(),
   SecureRandomSeeded(Math.floor(Math.random() * 1_000_000)),
-  AccountsConfig.layer({})
+  AccountsConfig.layer({}),
+  ResellerNotices.layerLog
 )
 
 const targets = [
@@ -187,6 +190,26 @@ for (const target of targets) {
           }
           expect(accounts).toBe(7)
         })
+    )
+
+    it.effect("renewal runners racing at period end debit each client once for the period", () =>
+      Effect.gen(function* () {
+        const { reseller, client } = yield* setup(10 * 499)
+        for (let i = 0; i < 4; i++) yield* createClient(reseller, client(i))
+        yield* TestClock.adjust("32 days")
+        yield* Effect.all(
+          Array.from({ length: 4 }, () => renewDueClients()),
+          { concurrency: "unbounded" }
+        )
+        const entries = (yield* resellerTransactions(reseller, { limit: 100 })).entries
+        expect(entries.filter((e) => e.kind === "renewal")).toHaveLength(4)
+        expect(yield* resellerDashboard(reseller)).toMatchObject({
+          creditsBalance: 2 * 499,
+          activeClients: 4
+        })
+        const page = yield* listClients(reseller, {})
+        expect(page.clients.every((c) => c.status === "active")).toBe(true)
+      })
     )
   })
 }

@@ -7,6 +7,8 @@
  */
 
 export * from "./Errors.js"
+export * from "./Renewals.js"
 export * from "./ResellerClient.js"
+export * from "./ResellerNotices.js"
 export * from "./ResellerStore.js"
 export * from "./Resellers.js"

@@ -12,10 +12,11 @@ import { UnitOfWork } from "@org/core"
 import { LedgerInMemory } from "@org/ledger/testing"
 import { Layer } from "effect"
 import { ResellersInMemory } from "./memory/ResellersInMemory.js"
+import { ResellerNotices } from "./ResellerNotices.js"
 
 export * from "./memory/ResellersInMemory.js"
 
-/** Accounts, billing, the ledger and the resellers in memory. */
+/** Accounts, billing, the ledger and the resellers in memory; notices to the log. */
 export const ResellersTest = (
   options: {
     readonly accounts?: AccountsSettingsInput
@@ -25,5 +26,6 @@ export const ResellersTest = (
 ) =>
   Layer.provideMerge(ResellersInMemory, BillingTest(options)).pipe(
     Layer.merge(LedgerInMemory),
-    Layer.merge(UnitOfWork.layerLocal)
+    Layer.merge(UnitOfWork.layerLocal),
+    Layer.merge(ResellerNotices.layerLog)
   )

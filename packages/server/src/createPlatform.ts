@@ -21,6 +21,8 @@ import { BillingPg } from "@org/pg/billing"
 import { LedgerPg } from "@org/pg/ledger"
 import { LibraryPg } from "@org/pg/library"
 import { ResellersPg } from "@org/pg/resellers"
+import { ResellerNotices } from "@org/resellers"
+import { ResellerRenewals } from "@org/scheduler"
 import { StripePaymentProvider } from "@org/stripe"
 import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import { lazyService } from "./LazyService.js"
@@ -159,8 +161,15 @@ export const createPlatform = (options: CreatePlatformOptions): Platform => {
     boot: (scope) =>
       Effect.gen(function* () {
         const context = yield* Layer.buildWithScope(services, scope)
-        // Idempotency keys older than a day are deleted, hourly, while the service runs.
+        // Idempotency keys older than a day are deleted, hourly, while the service runs;
+        // credit-paid clients are renewed from their resellers' credits.
         yield* Effect.forkIn(Effect.provide(pruneIdempotencyKeys(), context), scope)
+        yield* Layer.buildWithScope(
+          ResellerRenewals.layer().pipe(
+            Layer.provide(Layer.merge(Layer.succeedContext(context), ResellerNotices.layerLog))
+          ),
+          scope
+        )
         const adminCreated =
           options.admin === undefined
             ? false

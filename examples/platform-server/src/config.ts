@@ -36,6 +36,8 @@ export interface PlatformServerConfig {
    * kills itself once a webhook's event is recorded, before it answers.
    */
   readonly crashAfterWebhookRecord: boolean
+  /** Sign-ins, sign-ups and refreshes per client per minute; 0: no limit (a proxy limits). */
+  readonly authRateLimit: number
   readonly billing: {
     readonly trialDays: number
     readonly graceDays: number
@@ -136,6 +138,12 @@ export const readConfig = (
     }
     return parsed
   }
+  const authLimitText = value("AUTH_RATE_LIMIT")
+  const authRateLimit = authLimitText === undefined ? 30 : Number(authLimitText)
+  if (authLimitText !== undefined && (!/^\d+$/.test(authLimitText) || authRateLimit > 100_000))
+    problems.push(
+      `AUTH_RATE_LIMIT must be sign-ins per client per minute, a whole number from 0 (no limit) to 100000, got "${authLimitText}"`
+    )
   const trialDays = number("TRIAL_DAYS", 7, 365, true)
   const graceDays = number("BILLING_GRACE_DAYS", 3, 60, false)
   const origins: Array<string> = []
@@ -176,6 +184,7 @@ export const readConfig = (
       secretKey === undefined && webhookSecret !== undefined ? Redacted.make(webhookSecret) : undefined,
     warnings,
     billing: { trialDays, graceDays, allowedRedirectOrigins: origins },
+    authRateLimit: Number.isInteger(authRateLimit) ? authRateLimit : 30,
     crashAfterWebhookRecord: value("PLATFORM_CRASH_AFTER_WEBHOOK_RECORD") === "1"
   })
 }

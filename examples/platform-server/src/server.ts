@@ -169,9 +169,11 @@ export const startPlatformServer = (
             full_name: "Admin"
           }).pipe(Effect.provide(context))).created
     const server = yield* Layer.build(
-      PlatformHttp.serve({ port: config.port, host: config.host }).pipe(
-        Layer.provide(Layer.succeedContext(context))
-      )
+      PlatformHttp.serve({
+        port: config.port,
+        host: config.host,
+        rateLimits: config.authRateLimit === 0 ? false : { auth: config.authRateLimit }
+      }).pipe(Layer.provide(Layer.succeedContext(context)))
     )
     const address = Context.get(server, HttpServer.HttpServer).address
     const url =

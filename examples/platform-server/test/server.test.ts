@@ -118,9 +118,13 @@ describe("the platform server on embedded PGlite", () => {
       STRIPE_API_URL: "api.stripe.com",
       BILLING_GRACE_DAYS: "three",
       TRIAL_DAYS: "1.5",
-      ALLOWED_REDIRECT_ORIGINS: "https://app.example.com, ftp://files.example.com"
+      ALLOWED_REDIRECT_ORIGINS: "https://app.example.com, ftp://files.example.com",
+      AUTH_RATE_LIMIT: "lots"
     })
     expect(billing.code).toBe(1)
+    expect(billing.output).toContain(
+      "AUTH_RATE_LIMIT must be sign-ins per client per minute, a whole number from 0"
+    )
     expect(billing.output).toContain("STRIPE_API_URL must be an http(s) URL")
     expect(billing.output).toContain('BILLING_GRACE_DAYS must be a number of days from 0 to 60, got "three"')
     expect(billing.output).toContain("TRIAL_DAYS must be a whole number of days")

@@ -133,18 +133,25 @@ export type SignupInput = {
   readonly preferred_language?: string | undefined
 }
 
+/** A new account checked and hashed, ready to store (`storeAccount`). */
+export interface PreparedAccount {
+  readonly user: User
+  readonly profile: Profile
+  readonly passwordHash: string
+}
+
 /**
- * Validate, hash and store a new account with its default profile, without
- * signing it in (a reseller creating a client's account uses it).
+ * Validate and hash a new account with its default profile, writing nothing:
+ * a caller that stores it inside a transaction hashes first, so the
+ * transaction does not wait on the hash.
  */
-export const createAccount = (input: SignupInput, role: Role = "user") =>
+export const prepareAccount = (input: SignupInput, role: Role = "user") =>
   Effect.gen(function* () {
     const settings = yield* AccountsConfig
     const decoded = yield* decodeInput(SignupInput)(input)
     const problems = passwordProblems(decoded.password, decoded.email, settings.passwordMinLength)
     if (problems.length > 0) return yield* new InvalidInput({ issues: `password: ${problems.join("; ")}` })
     const hasher = yield* PasswordHasher
-    const users = yield* UserStore
     const now = yield* DateTime.now
     const user = new User({
       id: UserId.make(yield* randomUuid),
@@ -166,10 +173,27 @@ export const createAccount = (input: SignupInput, role: Role = "user") =>
       createdAt: now
     })
     const passwordHash = yield* hasher.hash(Redacted.make(decoded.password))
-    yield* users.createUser(user, passwordHash, profile)
-    yield* Effect.logInfo("account created").pipe(Effect.annotateLogs({ user_id: user.id, role }))
-    return user
+    const prepared: PreparedAccount = { user, profile, passwordHash }
+    return prepared
   })
+
+/** Store a prepared account (`EmailTaken` when the email is in use). */
+export const storeAccount = (prepared: PreparedAccount) =>
+  Effect.gen(function* () {
+    const users = yield* UserStore
+    yield* users.createUser(prepared.user, prepared.passwordHash, prepared.profile)
+    yield* Effect.logInfo("account created").pipe(
+      Effect.annotateLogs({ user_id: prepared.user.id, role: prepared.user.role })
+    )
+    return prepared.user
+  })
+
+/**
+ * Validate, hash and store a new account with its default profile, without
+ * signing it in.
+ */
+export const createAccount = (input: SignupInput, role: Role = "user") =>
+  Effect.flatMap(prepareAccount(input, role), storeAccount)
 
 /** Create an account with its default profile, and sign it in. */
 export const signup = (input: SignupInput) =>

@@ -8,13 +8,14 @@
  */
 import {
   type AdminCaller,
-  createAccount,
   decodeInput,
   findUserOrFail,
   type Plan,
   PlanStore,
+  prepareAccount,
   type ResellerCaller,
   type SignupInput,
+  storeAccount,
   type UserId
 } from "@org/accounts"
 import {
@@ -152,9 +153,11 @@ export const createClient = (reseller: ResellerCaller, input: typeof CreateClien
       password: decoded.password,
       full_name: decoded.full_name
     }
+    // Hashed before the transaction opens: it does not hold a connection meanwhile.
+    const prepared = yield* prepareAccount(signup, "user")
     return yield* atomically(
       Effect.gen(function* () {
-        const user = yield* createAccount(signup, "user")
+        const user = yield* storeAccount(prepared)
         const now = yield* DateTime.now
         const transferId = `client:${user.id}`
         const debit = yield* transfer({

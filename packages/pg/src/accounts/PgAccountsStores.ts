@@ -187,10 +187,11 @@ export const makePgAccountsStores = Effect.gen(function* () {
   const userStore: UserStoreService = {
     createUser: (user, passwordHash, defaultProfile) =>
       storeFailures(
-        sql
-          .withTransaction(
-            Effect.gen(function* () {
-              yield* sql`INSERT INTO ${users} ${sql.insert({
+        // One statement: the user and its default profile, atomically, in one round trip.
+        Effect.asVoid(
+          sql`
+            WITH created AS (
+              INSERT INTO ${users} ${sql.insert({
                 id: user.id,
                 email: user.email,
                 email_key: normalizeEmail(user.email),
@@ -200,18 +201,17 @@ export const makePgAccountsStores = Effect.gen(function* () {
                 preferred_language: Option.getOrNull(user.preferredLanguage),
                 plan_id: Option.getOrNull(user.planId),
                 created_at: toDate(user.createdAt)
-              })}`
-              yield* sql`INSERT INTO ${profiles} ${sql.insert(profileInsert(defaultProfile, Option.none()))}`
-            })
-          )
-          .pipe(
-            Effect.catchAll(
-              (error): Effect.Effect<never, EmailTaken | SqlError.SqlError> =>
-                uniqueViolation(error) === "users_email_key_key"
-                  ? Effect.fail(new EmailTaken())
-                  : Effect.fail(error)
+              })} RETURNING id
             )
+            INSERT INTO ${profiles} ${sql.insert(profileInsert(defaultProfile, Option.none()))}`
+        ).pipe(
+          Effect.catchAll(
+            (error): Effect.Effect<never, EmailTaken | SqlError.SqlError> =>
+              uniqueViolation(error) === "users_email_key_key"
+                ? Effect.fail(new EmailTaken())
+                : Effect.fail(error)
           )
+        )
       ),
     findCredentials: (email) =>
       storeFailures(

@@ -160,9 +160,9 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
     /** The locked row of a user, made blank first if missing; none if the user does not exist. */
     const lockAccount = (userId: UserId, now: DateTime.Utc) =>
       Effect.gen(function* () {
-        const [exists] = yield* sql<{ id: string }>`SELECT id FROM ${users} WHERE id = ${userId}`
-        if (exists === undefined) return Option.none<BillingAccount>()
-        yield* sql`INSERT INTO ${accounts} (user_id, updated_at) VALUES (${userId}, ${toDate(now)})
+        // Made blank if missing, only for a user that exists; then locked.
+        yield* sql`INSERT INTO ${accounts} (user_id, updated_at)
+                   SELECT id, ${toDate(now)} FROM ${users} WHERE id = ${userId}
                    ON CONFLICT (user_id) DO NOTHING`
         return yield* lockByUser(userId)
       })
@@ -409,19 +409,22 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
             Option.map(Option.fromNullable(rows[0]), toAccount)
           )
         ),
-      update: (userId, f) =>
-        storeFailures(
-          sql.withTransaction(
-            Effect.gen(function* () {
-              const now = yield* DateTime.now
-              const current = yield* lockAccount(userId, now)
-              if (Option.isNone(current)) return yield* Effect.dieMessage(`billing: no user ${userId}`)
-              const next = f(current.value)
-              yield* write(next)
-              return next
-            })
+      update: (userId, f) => {
+        const locked = Effect.gen(function* () {
+          const now = yield* DateTime.now
+          const current = yield* lockAccount(userId, now)
+          if (Option.isNone(current)) return yield* Effect.dieMessage(`billing: no user ${userId}`)
+          const next = f(current.value)
+          yield* write(next)
+          return next
+        })
+        // Inside a caller's transaction the row lock holds until it commits: no savepoint needed.
+        return storeFailures(
+          Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (transaction) =>
+            Option.isSome(transaction) ? locked : sql.withTransaction(locked)
           )
-        ),
+        )
+      },
       recordEvent: (event, parties, f) =>
         Effect.flatMap(Deferred.make<EventOutcome, StoreUnavailable>(), (done) =>
           Effect.zipRight(Queue.offer(queue, { event, parties, f, done }), Deferred.await(done))

@@ -96,7 +96,7 @@ export const addCredits = (_admin: AdminCaller, input: typeof AddCreditsInput.En
     const decoded = yield* decodeInput(AddCreditsInput)(input)
     const user = yield* findUserOrFail(decoded.user_id)
     yield* openCreditAccounts(user.id)
-    const id = transferId ?? `grant:${yield* randomUuid}`
+    const id = transferId !== undefined ? transferId : `grant:${yield* randomUuid}`
     const result = yield* transfer({
       id,
       debitAccountId: ISSUANCE_ACCOUNT,

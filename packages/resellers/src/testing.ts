@@ -9,10 +9,12 @@ import type { AccountsSettingsInput } from "@org/accounts"
 import type { BillingSettingsInput } from "@org/billing"
 import { BillingTest } from "@org/billing/testing"
 import { UnitOfWork } from "@org/core"
+import type { LedgerStore } from "@org/ledger"
 import { LedgerInMemory } from "@org/ledger/testing"
 import { Layer } from "effect"
 import { ResellersInMemory } from "./memory/ResellersInMemory.js"
 import { ResellerNotices } from "./ResellerNotices.js"
+import type { ResellerStore } from "./ResellerStore.js"
 
 export * from "./memory/ResellersInMemory.js"
 
@@ -23,7 +25,13 @@ export const ResellersTest = (
     readonly billing?: BillingSettingsInput
     readonly seed?: number
   } = {}
-) =>
+): Layer.Layer<
+  | ResellerStore
+  | LedgerStore
+  | UnitOfWork
+  | ResellerNotices
+  | Layer.Layer.Success<ReturnType<typeof BillingTest>>
+> =>
   Layer.provideMerge(ResellersInMemory, BillingTest(options)).pipe(
     Layer.merge(LedgerInMemory),
     Layer.merge(UnitOfWork.layerLocal),

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import {
-  authenticate,
-  createPlan,
-  Entitlements,
-  requireAdmin,
-  requireReseller,
-  setUserRole,
-  signup,
-  UserStore
-} from "@org/accounts"
+import { Entitlements, UserStore } from "@org/accounts"
 import { mySubscription } from "@org/billing"
-import { DateTime, Effect, Option, Redacted, TestClock } from "effect"
+import { DateTime, Effect, Option, TestClock } from "effect"
 import {
   addCredits,
   createClient,
@@ -22,31 +13,12 @@ import {
   setClientRenewal
 } from "../src/index.js"
 import { ResellersTest } from "../src/testing.js"
-
-const account = (email: string) =>
-  Effect.gen(function* () {
-    const signedIn = yield* signup({ email, password: "securePass123", full_name: "Some One" })
-    return { user: signedIn.user, caller: yield* authenticate(Redacted.value(signedIn.tokens.accessToken)) }
-  })
+import { setup } from "./helpers.js"
 
 /** A reseller with `credits` and one client on Basic (499 a month). */
-const setup = (credits: number) =>
+const withClient = (credits: number) =>
   Effect.gen(function* () {
-    const boss = yield* account("admin@example.com")
-    yield* Effect.flatMap(UserStore, (users) => users.setRole(boss.user.id, "admin"))
-    const admin = yield* requireAdmin(boss.caller)
-    yield* createPlan(admin, {
-      name: "Basic",
-      stripe_price_id: "price_basic_monthly",
-      price_monthly: 4.99,
-      max_profiles: 2,
-      max_playlists: 3,
-      max_favorites: 100
-    })
-    const alex = yield* account("alex@example.com")
-    yield* setUserRole(admin, alex.user.id, { role: "reseller" })
-    const reseller = yield* requireReseller(alex.caller)
-    yield* addCredits(admin, { user_id: alex.user.id, amount: credits })
+    const { admin, reseller, alex } = yield* setup(credits)
     const created = yield* createClient(reseller, {
       email: "customer@example.com",
       password: "tempPass123",
@@ -62,7 +34,7 @@ const planOf = (userId: string) =>
 describe("renewals", () => {
   it.effect("at period end the reseller is debited once and the client gets the next month", () =>
     Effect.gen(function* () {
-      const { reseller, clientId, firstEnd } = yield* setup(2_000)
+      const { reseller, clientId, firstEnd } = yield* withClient(2_000)
       expect(yield* renewDueClients()).toEqual({ due: 0, renewed: 0, unpaid: 0 })
       yield* TestClock.adjust("31 days")
       expect(yield* renewDueClients()).toEqual({ due: 1, renewed: 1, unpaid: 0 })
@@ -83,7 +55,7 @@ describe("renewals", () => {
       Effect.gen(function* () {
         const notices = ResellerNotices.memory()
         yield* Effect.gen(function* () {
-          const { reseller, clientId, admin, alex } = yield* setup(499)
+          const { reseller, clientId, admin, alex } = yield* withClient(499)
           yield* TestClock.adjust("31 days")
           expect(yield* renewDueClients()).toEqual({ due: 1, renewed: 0, unpaid: 1 })
           expect((yield* getClient(reseller, clientId)).status).toBe("past_due")
@@ -110,7 +82,7 @@ describe("renewals", () => {
     "unpaid past the grace: the client ends and falls to the free plan; resumed, it starts afresh",
     () =>
       Effect.gen(function* () {
-        const { reseller, clientId, admin, alex } = yield* setup(499)
+        const { reseller, clientId, admin, alex } = yield* withClient(499)
         yield* TestClock.adjust("31 days")
         yield* renewDueClients()
         yield* TestClock.adjust("4 days")
@@ -134,7 +106,7 @@ describe("renewals", () => {
 
   it.effect("a stopped renewal is not renewed, and runners racing renew a period once", () =>
     Effect.gen(function* () {
-      const { reseller, clientId } = yield* setup(5_000)
+      const { reseller, clientId } = yield* withClient(5_000)
       yield* TestClock.adjust("31 days")
       const results = yield* Effect.all([renewDueClients(), renewDueClients(), renewDueClients()], {
         concurrency: "unbounded"

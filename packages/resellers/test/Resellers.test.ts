@@ -1,17 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Entitlements, requireReseller, setUserRole, UserStore } from "@org/accounts"
+import { Effect, Option, TestClock } from "effect"
 import {
-  authenticate,
-  createPlan,
-  Entitlements,
-  requireAdmin,
-  requireReseller,
-  setUserRole,
-  signup,
-  UserStore
-} from "@org/accounts"
-import { Effect, Option, Redacted, TestClock } from "effect"
-import {
-  addCredits,
   createClient,
   getClient,
   listClients,
@@ -20,34 +10,7 @@ import {
   setClientRenewal
 } from "../src/index.js"
 import { ResellersTest } from "../src/testing.js"
-
-const account = (email: string) =>
-  Effect.gen(function* () {
-    const signedIn = yield* signup({ email, password: "securePass123", full_name: "Some One" })
-    return { user: signedIn.user, caller: yield* authenticate(Redacted.value(signedIn.tokens.accessToken)) }
-  })
-
-/** An admin, the Basic plan at 4.99 (2 profiles), and a reseller with `credits`. */
-const setup = (credits: number) =>
-  Effect.gen(function* () {
-    const boss = yield* account("admin@example.com")
-    yield* Effect.flatMap(UserStore, (users) => users.setRole(boss.user.id, "admin"))
-    const admin = yield* requireAdmin(boss.caller)
-    yield* createPlan(admin, {
-      name: "Basic",
-      stripe_price_id: "price_basic_monthly",
-      price_monthly: 4.99,
-      max_profiles: 2,
-      max_playlists: 3,
-      max_favorites: 100
-    })
-    const alex = yield* account("alex@example.com")
-    yield* setUserRole(admin, alex.user.id, { role: "reseller" })
-    const reseller = yield* requireReseller(alex.caller)
-    if (credits > 0)
-      yield* addCredits(admin, { user_id: alex.user.id, amount: credits, description: "Initial" })
-    return { admin, reseller, alex }
-  })
+import { account, setup } from "./helpers.js"
 
 const client = (n: number) => ({
   email: `customer${n}@example.com`,

@@ -8,12 +8,11 @@
  */
 import { randomUUID } from "node:crypto"
 import { mkdtemp, rm } from "node:fs/promises"
-import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { FakeStripe, type StripeEventJson, signPayload, WebhookSender } from "@org/stripe/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningChild, startChild } from "./child.js"
+import { postgresServerAnswers, type RunningChild, startChild } from "./child.js"
 
 const PASSWORD = "securePass123"
 const ADMIN_PASSWORD = `admin-${randomUUID()}`
@@ -26,15 +25,7 @@ const GRACE_DAYS = "0.0001"
 const SEED = Number(process.env.BILLING_SHUFFLE_SEED ?? 20261207)
 const ORDERS = 20
 
-const serverUp = await new Promise<boolean>((resolve) => {
-  const socket = connect({ host: "127.0.0.1", port: 5432, timeout: 1000 })
-  socket.once("connect", () => {
-    socket.destroy()
-    resolve(true)
-  })
-  socket.once("error", () => resolve(false))
-  socket.once("timeout", () => resolve(false))
-})
+const serverUp = await postgresServerAnswers()
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field
 type Json = any

@@ -1,6 +1,7 @@
 /** The example as a child process, as `npx -y pnpm@10 run platform` runs it. */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createRequire } from "node:module"
+import { connect } from "node:net"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
@@ -84,3 +85,15 @@ export const failedStart = async (env: Record<string, string>) => {
   clearTimeout(timer)
   return { code, output }
 }
+
+/** Whether the local Postgres server answers on 127.0.0.1:5432 (the server targets run only then). */
+export const postgresServerAnswers = () =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port: 5432, timeout: 1000 })
+    socket.once("connect", () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once("error", () => resolve(false))
+    socket.once("timeout", () => resolve(false))
+  })

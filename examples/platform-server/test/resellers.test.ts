@@ -8,19 +8,10 @@
  * with its key end in the same state as without the crash.
  */
 import { randomUUID } from "node:crypto"
-import { connect } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningChild, startChild } from "./child.js"
+import { postgresServerAnswers, type RunningChild, startChild } from "./child.js"
 
-const serverUp = await new Promise<boolean>((resolve) => {
-  const socket = connect({ host: "127.0.0.1", port: 5432, timeout: 1000 })
-  socket.once("connect", () => {
-    socket.destroy()
-    resolve(true)
-  })
-  socket.once("error", () => resolve(false))
-  socket.once("timeout", () => resolve(false))
-})
+const serverUp = await postgresServerAnswers()
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field
 type Json = any

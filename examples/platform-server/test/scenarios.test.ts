@@ -6,12 +6,11 @@
  */
 import { randomUUID } from "node:crypto"
 import { mkdtemp, rm } from "node:fs/promises"
-import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SignJWT } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningChild, startChild } from "./child.js"
+import { postgresServerAnswers, type RunningChild, startChild } from "./child.js"
 
 const JWT_SECRET = `test-jwt-secret-${randomUUID()}`
 const PASSWORD = "securePass123"
@@ -19,15 +18,7 @@ const PIN = "97531"
 const IPTV_PASSWORD = `iptv_pass_${randomUUID().slice(0, 8)}`
 const INJECTION = `Robert'); DROP TABLE users;-- "quoted" \\ %_ ${"<b>"}`
 
-const serverUp = await new Promise<boolean>((resolve) => {
-  const socket = connect({ host: "127.0.0.1", port: 5432, timeout: 1000 })
-  socket.once("connect", () => {
-    socket.destroy()
-    resolve(true)
-  })
-  socket.once("error", () => resolve(false))
-  socket.once("timeout", () => resolve(false))
-})
+const serverUp = await postgresServerAnswers()
 
 interface Answer {
   readonly status: number

@@ -7,11 +7,10 @@
  */
 import { randomUUID } from "node:crypto"
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises"
-import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { failedStart, startChild } from "./child.js"
+import { failedStart, postgresServerAnswers, startChild } from "./child.js"
 
 let dataDir: string
 
@@ -135,15 +134,7 @@ describe("the platform server on embedded PGlite", () => {
   }, 120_000)
 })
 
-const serverUp = await new Promise<boolean>((resolve) => {
-  const socket = connect({ host: "127.0.0.1", port: 5432, timeout: 1000 })
-  socket.once("connect", () => {
-    socket.destroy()
-    resolve(true)
-  })
-  socket.once("error", () => resolve(false))
-  socket.once("timeout", () => resolve(false))
-})
+const serverUp = await postgresServerAnswers()
 
 describe.runIf(serverUp || process.env.TEST_DATABASE_URL !== undefined)(
   "the platform server on the Postgres server",

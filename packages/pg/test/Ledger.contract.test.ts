@@ -414,6 +414,85 @@ for (const target of ledgerTargets()) {
         })
       )
 
+      it.effect(
+        "one call posts several groups in order, each all or none, later ones seeing earlier ones",
+        () =>
+          Effect.gen(function* () {
+            const f = yield* fixture
+            const sql = yield* SqlClient.SqlClient
+            const { schema } = yield* PgStoreConfig
+            const move = (
+              id: string,
+              from: string,
+              to: string,
+              amount: number,
+              reverses: string | null = null
+            ) => ({
+              id: f.id(id),
+              debit: from,
+              credit: to,
+              amount,
+              kind: reverses === null ? "k" : "reversal",
+              description: "",
+              reverses: reverses === null ? null : f.id(reverses)
+            })
+            const { alex, issuance, revenue } = f.ids
+            const groups = [
+              [move("a", issuance, alex, 100)],
+              [move("b", alex, revenue, 30), move("c", alex, revenue, 200)],
+              [move("d", alex, revenue, 50)],
+              [move("d", alex, revenue, 50)],
+              [move("e", revenue, alex, 50, "d")],
+              [move("c", alex, revenue, 200)],
+              [move("f", revenue, alex, 50, "d")],
+              [move("g", alex, `${alex}:missing`, 1)]
+            ]
+            const [row] = yield* sql.unsafe<{ results: unknown }>(
+              `SELECT "${schema}".post_transfers($1::jsonb, now()) AS results`,
+              [JSON.stringify(groups)] as Array<never>
+            )
+            const results = (
+              typeof row?.results === "string" ? JSON.parse(row.results) : row?.results
+            ) as ReadonlyArray<Record<string, unknown>>
+            expect(
+              results.map((r) => ("items" in r ? (r.items as Array<{ tag: string }>)[0]?.tag : r.error))
+            ).toEqual([
+              "created",
+              "exceeds_credits",
+              "created",
+              "exists",
+              "created",
+              "already_failed",
+              "already_reversed",
+              "account_not_found"
+            ])
+            // The failing group's first transfer was checked against 100 and left nothing.
+            expect(results[1]).toMatchObject({ transfer_id: f.id("c"), balance: 70, amount: 200 })
+            expect(results[6]).toMatchObject({ transfer_id: f.id("d"), reversal_id: f.id("e") })
+            expect(
+              Option.isNone(
+                yield* Effect.flatMap(LedgerStore, (s) => s.findTransfer(f.id("b") as TransferId))
+              )
+            ).toBe(true)
+            const entries = yield* sql<{
+              transfer_id: string
+              balance_after: string
+              account_version: string
+            }>`
+            SELECT transfer_id, balance_after::text, account_version::text FROM ${sql(`${schema}.entries`)}
+            WHERE account_id = ${alex} ORDER BY sequence`
+            expect(
+              entries.map((e) => [e.transfer_id, Number(e.balance_after), Number(e.account_version)])
+            ).toEqual([
+              [f.id("a"), 100, 1],
+              [f.id("d"), 50, 2],
+              [f.id("e"), 100, 3]
+            ])
+            expect(yield* balanceOf(alex)).toMatchObject({ balance: 100, version: 3, debitsPosted: 50 })
+            expect((yield* balanceOf(revenue)).balance).toBe(0)
+          })
+      )
+
       it.effect("the CHECK backstop refuses an overdraft written around the posting function", () =>
         Effect.gen(function* () {
           const f = yield* fixture

@@ -36,7 +36,7 @@ import { storeFailures } from "../StoreErrors.js"
 export interface PgLedgerStoreOptions {
   /** The most groups of transfers posted in one call. Default 64. */
   readonly maxBatch?: number
-  /** Calls in flight at once. Default 2. */
+  /** Calls in flight at once (each on accounts none of the others holds). Default 2. */
   readonly writers?: number
 }
 
@@ -70,7 +70,13 @@ interface Item {
   readonly group: ReadonlyArray<TransferToPost>
   readonly now: DateTime.Utc
   readonly done: Deferred.Deferred<GroupOutcome, StoreUnavailable>
+  /** The accounts the group's transfers touch. */
+  readonly accounts: ReadonlyArray<string>
 }
+
+type Event =
+  | { readonly _tag: "Post"; readonly item: Item }
+  | { readonly _tag: "Done"; readonly accounts: ReadonlySet<string> }
 
 const toJson = (group: ReadonlyArray<TransferToPost>) =>
   group.map((t) => ({
@@ -170,47 +176,101 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
         (rows) => parseJson<ReadonlyArray<GroupOutcome>>(rows[0]?.results)
       )
 
-    const queue = yield* Queue.unbounded<Item>()
+    /**
+     * Group commit with batches that do not wait for each other: a dispatcher
+     * hands batches to at most `writers` calls in flight, and a batch takes
+     * only groups whose accounts no call in flight holds (a group passed over
+     * keeps its accounts for the groups behind it, so each account's groups
+     * go in arrival order). Concurrent calls from this process therefore
+     * lock disjoint accounts and run side by side; calls from elsewhere are
+     * ordered by the function's sorted locks, as before.
+     */
+    const events = yield* Queue.unbounded<Event>()
     const maxBatch = Math.max(1, options.maxBatch ?? 64)
+    const writers = Math.max(1, options.writers ?? 2)
+    const scope = yield* Effect.scope
+
     /** A batch that fails is posted again group by group, so one bad group fails alone. */
-    const writer = Effect.gen(function* () {
-      const items = Chunk.toReadonlyArray(yield* Queue.takeBetween(queue, 1, maxBatch))
-      // One time for the call: the latest of the batch's (they arrived within one call's span).
-      const now = items.reduce((latest, item) => DateTime.max(latest, item.now), (items[0] as Item).now)
-      const together = yield* Effect.exit(
-        storeFailures(
-          call(
-            items.map((item) => item.group),
-            now
+    const run = (items: ReadonlyArray<Item>) =>
+      Effect.gen(function* () {
+        // One time for the call: the latest of the batch's (they arrived within one call's span).
+        const now = items.reduce((latest, item) => DateTime.max(latest, item.now), (items[0] as Item).now)
+        const together = yield* Effect.exit(
+          storeFailures(
+            call(
+              items.map((item) => item.group),
+              now
+            )
           )
         )
-      )
-      if (Exit.isSuccess(together) || items.length === 1) {
-        for (const [index, item] of items.entries())
-          yield* Deferred.done(
-            item.done,
-            Exit.map(together, (outcomes) => outcomes[index] as GroupOutcome)
-          )
-        return
-      }
-      yield* Effect.forEach(
-        items,
-        (item) =>
-          Effect.flatMap(Effect.exit(storeFailures(call([item.group], item.now))), (exit) =>
-            Deferred.done(
+        if (Exit.isSuccess(together) || items.length === 1) {
+          for (const [index, item] of items.entries())
+            yield* Deferred.done(
               item.done,
-              Exit.map(exit, (outcomes) => outcomes[0] as GroupOutcome)
+              Exit.map(together, (outcomes) => outcomes[index] as GroupOutcome)
             )
-          ),
-        { discard: true }
-      )
+          return
+        }
+        yield* Effect.forEach(
+          items,
+          (item) =>
+            Effect.flatMap(Effect.exit(storeFailures(call([item.group], item.now))), (exit) =>
+              Deferred.done(
+                item.done,
+                Exit.map(exit, (outcomes) => outcomes[0] as GroupOutcome)
+              )
+            ),
+          { discard: true }
+        )
+      })
+
+    const pending: Array<Item> = []
+    const held = new Set<string>()
+    let inFlight = 0
+    /** The next batch: pending groups, in order, whose accounts are free. */
+    const nextBatch = (): Array<Item> => {
+      const taken: Array<Item> = []
+      const passed = new Set<string>()
+      let kept = 0
+      for (const item of pending) {
+        if (
+          taken.length < maxBatch &&
+          !item.accounts.some((account) => held.has(account) || passed.has(account))
+        )
+          taken.push(item)
+        else {
+          for (const account of item.accounts) passed.add(account)
+          pending[kept++] = item
+        }
+      }
+      pending.length = kept
+      return taken
+    }
+    const dispatcher = Effect.gen(function* () {
+      for (const event of yield* Queue.takeAll(events).pipe(
+        Effect.flatMap((ready) =>
+          Chunk.isEmpty(ready) ? Effect.map(Queue.take(events), Chunk.of) : Effect.succeed(ready)
+        )
+      )) {
+        if (event._tag === "Post") pending.push(event.item)
+        else {
+          inFlight--
+          for (const account of event.accounts) held.delete(account)
+        }
+      }
+      while (inFlight < writers && pending.length > 0) {
+        const batch = nextBatch()
+        if (batch.length === 0) break
+        const accounts = new Set(batch.flatMap((item) => item.accounts))
+        for (const account of accounts) held.add(account)
+        inFlight++
+        yield* Effect.forkIn(
+          Effect.ensuring(run(batch), Queue.offer(events, { _tag: "Done", accounts })),
+          scope
+        )
+      }
     }).pipe(Effect.forever)
-    yield* Effect.forkScoped(
-      Effect.all(
-        Array.from({ length: Math.max(1, options.writers ?? 2) }, () => writer),
-        { concurrency: "unbounded", discard: true }
-      )
-    )
+    yield* Effect.forkScoped(dispatcher)
 
     /** Inside a caller's transaction the call runs on its connection; otherwise it joins the next batch. */
     const postOnce = (group: ReadonlyArray<TransferToPost>, now: DateTime.Utc) =>
@@ -218,7 +278,18 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
         Option.isSome(transaction)
           ? Effect.map(storeFailures(call([group], now)), (outcomes) => outcomes[0] as GroupOutcome)
           : Effect.flatMap(Deferred.make<GroupOutcome, StoreUnavailable>(), (done) =>
-              Effect.zipRight(Queue.offer(queue, { group, now, done }), Deferred.await(done))
+              Effect.zipRight(
+                Queue.offer(events, {
+                  _tag: "Post",
+                  item: {
+                    group,
+                    now,
+                    done,
+                    accounts: [...new Set(group.flatMap((t) => [t.debitAccountId, t.creditAccountId]))]
+                  }
+                }),
+                Deferred.await(done)
+              )
             )
       )
 

@@ -19,6 +19,7 @@
  * left its transfer. Prints markdown. `--quick`: one round of short windows.
  */
 import { randomBytes, randomUUID } from "node:crypto"
+import { readdirSync, readFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { PgClient } from "@effect/sql-pg"
 import { hash } from "@node-rs/argon2"
@@ -129,7 +130,23 @@ interface Scenario {
   readonly rows: (side: "sdk" | "baseline", prefix: string) => Promise<number>
 }
 
-/** `WORKERS` loops of `op` for the warm-up and the window: completed operations in the window, per second. */
+/** CPU seconds used so far by the local Postgres server's processes (Linux `/proc`; 0 where unreadable). */
+const postgresCpuSeconds = () => {
+  let ticks = 0
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+      if (!stat.includes("(postgres)")) continue
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      ticks += Number(fields[11]) + Number(fields[12])
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return ticks / 100
+}
+
+/** `WORKERS` loops of `op` for the warm-up and the window: completed operations in the window, per second, and the CPU each took. */
 const drive = async (op: (n: string) => Promise<unknown>, prefix: string) => {
   let counter = 0
   let counted = 0
@@ -153,12 +170,22 @@ const drive = async (op: (n: string) => Promise<unknown>, prefix: string) => {
   await new Promise((resolve) => setTimeout(resolve, WARMUP_SECONDS * 1000))
   measuring = true
   const started = performance.now()
+  const nodeBefore = process.cpuUsage()
+  const postgresBefore = postgresCpuSeconds()
   await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000))
   measuring = false
   const seconds = (performance.now() - started) / 1000
+  const node = process.cpuUsage(nodeBefore)
+  const postgres = postgresCpuSeconds() - postgresBefore
   stop = true
   await Promise.all(loops)
-  return { perSecond: counted / seconds, total, errors }
+  return {
+    perSecond: counted / seconds,
+    total,
+    errors,
+    nodeMicros: (node.user + node.system) / counted,
+    postgresMicros: (postgres * 1e6) / counted
+  }
 }
 
 const main = async () => {
@@ -323,8 +350,15 @@ const main = async () => {
     ]
     const scenarios = only === undefined ? all : all.filter((_, index) => only.includes(index))
 
-    const results: Array<{ scenario: string; side: string; round: number; perSecond: number; ok: boolean }> =
-      []
+    const results: Array<{
+      scenario: string
+      side: string
+      round: number
+      perSecond: number
+      nodeMicros: number
+      postgresMicros: number
+      ok: boolean
+    }> = []
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [index, scenario] of scenarios.entries()) {
         const order = round % 2 === 1 ? (["sdk", "baseline"] as const) : (["baseline", "sdk"] as const)
@@ -333,9 +367,17 @@ const main = async () => {
           const run = await drive(side === "sdk" ? scenario.sdk : scenario.baseline, prefix)
           const rows = await scenario.rows(side, prefix)
           const ok = run.errors === 0 && rows === run.total
-          results.push({ scenario: scenario.name, side, round, perSecond: run.perSecond, ok })
+          results.push({
+            scenario: scenario.name,
+            side,
+            round,
+            perSecond: run.perSecond,
+            nodeMicros: run.nodeMicros,
+            postgresMicros: run.postgresMicros,
+            ok
+          })
           process.stderr.write(
-            `round ${round} ${scenario.name} ${side}: ${run.perSecond.toFixed(0)}/s, ${run.errors} errors, ${rows} rows for ${run.total} operations\n`
+            `round ${round} ${scenario.name} ${side}: ${run.perSecond.toFixed(0)}/s (CPU an operation: Node ${run.nodeMicros.toFixed(0)} µs, Postgres ${run.postgresMicros.toFixed(0)} µs), ${run.errors} errors, ${rows} rows for ${run.total} operations\n`
           )
         }
       }
@@ -369,7 +411,7 @@ const main = async () => {
     )
     for (const r of results)
       lines.push(
-        `| ${r.round} | ${r.scenario} | ${r.side} | ${r.perSecond.toFixed(0)} | ${r.ok ? "yes" : "NO"} |`
+        `| ${r.round} | ${r.scenario} | ${r.side} | ${r.perSecond.toFixed(0)} | ${r.nodeMicros.toFixed(0)} | ${r.postgresMicros.toFixed(0)} | ${r.ok ? "yes" : "NO"} |`
       )
     console.log(lines.join("\n"))
     if (results.some((r) => !r.ok)) process.exitCode = 1

@@ -29,7 +29,7 @@ import {
   type TransferResult,
   type TransferToPost
 } from "@org/ledger"
-import { Chunk, DateTime, Deferred, Effect, Exit, Layer, Option, Queue } from "effect"
+import { DateTime, Effect, Exit, FiberSet, Layer, Option } from "effect"
 import { PgStoreConfig } from "../PgStoreConfig.js"
 import { storeFailures } from "../StoreErrors.js"
 
@@ -69,14 +69,11 @@ type GroupOutcome =
 interface Item {
   readonly group: ReadonlyArray<TransferToPost>
   readonly now: DateTime.Utc
-  readonly done: Deferred.Deferred<GroupOutcome, StoreUnavailable>
   /** The accounts the group's transfers touch. */
   readonly accounts: ReadonlyArray<string>
+  /** Answers the poster. */
+  readonly resume: (outcome: Exit.Exit<GroupOutcome, StoreUnavailable>) => void
 }
-
-type Event =
-  | { readonly _tag: "Post"; readonly item: Item }
-  | { readonly _tag: "Done"; readonly accounts: ReadonlySet<string> }
 
 const toJson = (group: ReadonlyArray<TransferToPost>) =>
   group.map((t) => ({
@@ -185,10 +182,9 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
      * lock disjoint accounts and run side by side; calls from elsewhere are
      * ordered by the function's sorted locks, as before.
      */
-    const events = yield* Queue.unbounded<Event>()
     const maxBatch = Math.max(1, options.maxBatch ?? 64)
     const writers = Math.max(1, options.writers ?? 2)
-    const scope = yield* Effect.scope
+    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
 
     /** A batch that fails is posted again group by group, so one bad group fails alone. */
     const run = (items: ReadonlyArray<Item>) =>
@@ -205,20 +201,14 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
         )
         if (Exit.isSuccess(together) || items.length === 1) {
           for (const [index, item] of items.entries())
-            yield* Deferred.done(
-              item.done,
-              Exit.map(together, (outcomes) => outcomes[index] as GroupOutcome)
-            )
+            item.resume(Exit.map(together, (outcomes) => outcomes[index] as GroupOutcome))
           return
         }
         yield* Effect.forEach(
           items,
           (item) =>
-            Effect.flatMap(Effect.exit(storeFailures(call([item.group], item.now))), (exit) =>
-              Deferred.done(
-                item.done,
-                Exit.map(exit, (outcomes) => outcomes[0] as GroupOutcome)
-              )
+            Effect.map(Effect.exit(storeFailures(call([item.group], item.now))), (exit) =>
+              item.resume(Exit.map(exit, (outcomes) => outcomes[0] as GroupOutcome))
             ),
           { discard: true }
         )
@@ -227,6 +217,7 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
     const pending: Array<Item> = []
     const held = new Set<string>()
     let inFlight = 0
+    let scheduled = false
     /** The next batch: pending groups, in order, whose accounts are free. */
     const nextBatch = (): Array<Item> => {
       const taken: Array<Item> = []
@@ -246,51 +237,49 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
       pending.length = kept
       return taken
     }
-    const dispatcher = Effect.gen(function* () {
-      for (const event of yield* Queue.takeAll(events).pipe(
-        Effect.flatMap((ready) =>
-          Chunk.isEmpty(ready) ? Effect.map(Queue.take(events), Chunk.of) : Effect.succeed(ready)
-        )
-      )) {
-        if (event._tag === "Post") pending.push(event.item)
-        else {
-          inFlight--
-          for (const account of event.accounts) held.delete(account)
-        }
-      }
+    /** Start calls while a writer is free and a batch can be formed. */
+    const pump = () => {
+      scheduled = false
       while (inFlight < writers && pending.length > 0) {
         const batch = nextBatch()
-        if (batch.length === 0) break
-        const accounts = new Set(batch.flatMap((item) => item.accounts))
+        if (batch.length === 0) return
+        const accounts = new Set<string>()
+        for (const item of batch) for (const account of item.accounts) accounts.add(account)
         for (const account of accounts) held.add(account)
         inFlight++
-        yield* Effect.forkIn(
-          Effect.ensuring(run(batch), Queue.offer(events, { _tag: "Done", accounts })),
-          scope
+        runFork(
+          Effect.ensuring(
+            run(batch),
+            Effect.sync(() => {
+              inFlight--
+              for (const account of accounts) held.delete(account)
+              pump()
+            })
+          )
         )
       }
-    }).pipe(Effect.forever)
-    yield* Effect.forkScoped(dispatcher)
+    }
+    /** Posts that arrive in the same turn of the event loop share a batch. */
+    const enqueue = (item: Item) => {
+      pending.push(item)
+      if (!scheduled && inFlight < writers) {
+        scheduled = true
+        setImmediate(pump)
+      }
+    }
 
     /** Inside a caller's transaction the call runs on its connection; otherwise it joins the next batch. */
     const postOnce = (group: ReadonlyArray<TransferToPost>, now: DateTime.Utc) =>
       Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (transaction) =>
         Option.isSome(transaction)
           ? Effect.map(storeFailures(call([group], now)), (outcomes) => outcomes[0] as GroupOutcome)
-          : Effect.flatMap(Deferred.make<GroupOutcome, StoreUnavailable>(), (done) =>
-              Effect.zipRight(
-                Queue.offer(events, {
-                  _tag: "Post",
-                  item: {
-                    group,
-                    now,
-                    done,
-                    accounts: [...new Set(group.flatMap((t) => [t.debitAccountId, t.creditAccountId]))]
-                  }
-                }),
-                Deferred.await(done)
-              )
-            )
+          : Effect.async<GroupOutcome, StoreUnavailable>((resume) => {
+              const accounts: Array<string> = []
+              for (const t of group)
+                for (const account of [t.debitAccountId, t.creditAccountId])
+                  if (!accounts.includes(account)) accounts.push(account)
+              enqueue({ group, now, accounts, resume })
+            })
       )
 
     /** A group that raced a concurrent one for an id is posted again: then it sees the other's transfer. */

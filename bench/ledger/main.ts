@@ -130,19 +130,32 @@ interface Scenario {
   readonly rows: (side: "sdk" | "baseline", prefix: string) => Promise<number>
 }
 
-/** CPU seconds used so far by the local Postgres server's processes (Linux `/proc`; 0 where unreadable). */
-const postgresCpuSeconds = () => {
-  let ticks = 0
-  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+/** CPU ticks used so far by each of the local Postgres server's processes (Linux `/proc`; none where unreadable). */
+const postgresTicks = () => {
+  const ticks = new Map<string, number>()
+  let pids: Array<string> = []
+  try {
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name))
+  } catch {
+    return ticks
+  }
+  for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
       if (!stat.includes("(postgres)")) continue
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-      ticks += Number(fields[11]) + Number(fields[12])
+      ticks.set(pid, Number(fields[11]) + Number(fields[12]))
     } catch {
       // The process ended while being read.
     }
   }
+  return ticks
+}
+
+/** CPU seconds Postgres used between two readings: processes that ended in between are not counted. */
+const postgresCpuSince = (before: ReadonlyMap<string, number>) => {
+  let ticks = 0
+  for (const [pid, now] of postgresTicks()) ticks += now - (before.get(pid) ?? 0)
   return ticks / 100
 }
 
@@ -171,12 +184,12 @@ const drive = async (op: (n: string) => Promise<unknown>, prefix: string) => {
   measuring = true
   const started = performance.now()
   const nodeBefore = process.cpuUsage()
-  const postgresBefore = postgresCpuSeconds()
+  const postgresBefore = postgresTicks()
   await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000))
   measuring = false
   const seconds = (performance.now() - started) / 1000
   const node = process.cpuUsage(nodeBefore)
-  const postgres = postgresCpuSeconds() - postgresBefore
+  const postgres = postgresCpuSince(postgresBefore)
   stop = true
   await Promise.all(loops)
   return {

@@ -78,7 +78,12 @@ export type TransferToPost = Omit<Transfer, "createdAt">
 
 /** The outcome of posting a transfer: new, or the same id and payload posted before. */
 export type TransferResult =
-  | { readonly _tag: "Created"; readonly transfer: Transfer }
+  | {
+      readonly _tag: "Created"
+      readonly transfer: Transfer
+      /** The debit account's balance right after this transfer (the same transaction's view). */
+      readonly debitBalanceAfter: number
+    }
   | { readonly _tag: "Exists"; readonly transfer: Transfer }
 
 /**

@@ -61,8 +61,8 @@ for (const target of ledgerTargets()) {
     it.effect("credits move between accounts and each transfer writes two entries that balance", () =>
       Effect.gen(function* () {
         const f = yield* fixture
-        yield* f.grant("g1", 10_000)
-        yield* f.spend("s1", 499)
+        expect(yield* f.grant("g1", 10_000)).toMatchObject({ _tag: "Created", debitBalanceAfter: -10_000 })
+        expect(yield* f.spend("s1", 499)).toMatchObject({ _tag: "Created", debitBalanceAfter: 9_501 })
         expect(yield* balanceOf(f.ids.alex)).toMatchObject({
           balance: 9_501,
           creditsPosted: 10_000,
@@ -466,6 +466,9 @@ for (const target of ledgerTargets()) {
               "already_reversed",
               "account_not_found"
             ])
+            expect(results[2]).toEqual({
+              items: [expect.objectContaining({ tag: "created", debit_balance: 50 })]
+            })
             // The failing group's first transfer was checked against 100 and left nothing.
             expect(results[1]).toMatchObject({ transfer_id: f.id("c"), balance: 70, amount: 200 })
             expect(results[6]).toMatchObject({ transfer_id: f.id("d"), reversal_id: f.id("e") })

@@ -144,10 +144,6 @@ export const createClient = (reseller: ResellerCaller, input: typeof CreateClien
     const decoded = yield* decodeInput(CreateClientInput)(input)
     const plan = yield* resalePlan(decoded.plan_stripe_price_id)
     const price = plan.priceMonthlyMinor
-    // Checked first so a reseller without enough credits writes nothing even where
-    // a unit of work cannot roll back (in memory); the debit below decides under lock.
-    const before = yield* creditBalance(reseller.userId)
-    if (before < price) return yield* new InsufficientCredits({ balance: before, price })
     const signup: SignupInput = {
       email: decoded.email,
       password: decoded.password,
@@ -155,24 +151,15 @@ export const createClient = (reseller: ResellerCaller, input: typeof CreateClien
     }
     // Hashed before the transaction opens: it does not hold a connection meanwhile.
     const prepared = yield* prepareAccount(signup, "user")
-    return yield* atomically(
+    const created = yield* atomically(
       Effect.gen(function* () {
+        // Checked again inside the unit: where units run one at a time (in memory)
+        // this is the check that decides, before anything is written.
+        const available = yield* creditBalance(reseller.userId)
+        if (available < price) return yield* new InsufficientCredits({ balance: available, price })
         const user = yield* storeAccount(prepared)
         const now = yield* DateTime.now
         const transferId = `client:${user.id}`
-        const debit = yield* transfer({
-          id: transferId,
-          debitAccountId: creditAccountOf(reseller.userId),
-          creditAccountId: REVENUE_ACCOUNT,
-          amount: price,
-          kind: TransferKinds.clientCreation,
-          description: `${plan.name} for client ${user.id}`
-        }).pipe(
-          Effect.catchTags({
-            ExceedsCredits: (error) => new InsufficientCredits({ balance: error.balance, price }),
-            LedgerAccountNotFound: () => new InsufficientCredits({ balance: 0, price })
-          })
-        )
         const periodEnd = nextPeriodEnd(now)
         yield* Effect.flatMap(BillingStore, (billing) =>
           billing.update(user.id, (account) =>
@@ -204,13 +191,31 @@ export const createClient = (reseller: ResellerCaller, input: typeof CreateClien
           true
         )
         yield* Effect.flatMap(ResellerStore, (store) => store.add(client))
-        const balance = yield* creditBalance(reseller.userId)
-        yield* Effect.logInfo("reseller client created").pipe(
-          Effect.annotateLogs({ reseller_id: reseller.userId, client_id: user.id, credits: price })
+        // The debit goes last: on Postgres it locks the reseller's and the revenue
+        // account until the commit, so nothing else waits behind those locks.
+        const debit = yield* transfer({
+          id: transferId,
+          debitAccountId: creditAccountOf(reseller.userId),
+          creditAccountId: REVENUE_ACCOUNT,
+          amount: price,
+          kind: TransferKinds.clientCreation,
+          description: `${plan.name} for client ${user.id}`
+        }).pipe(
+          Effect.catchTags({
+            ExceedsCredits: (error) => new InsufficientCredits({ balance: error.balance, price }),
+            LedgerAccountNotFound: () => new InsufficientCredits({ balance: 0, price })
+          })
         )
+        // A retried unit may find its debit posted already: then the balance is read.
+        const balance =
+          debit._tag === "Created" ? debit.debitBalanceAfter : yield* creditBalance(reseller.userId)
         return { user, client, plan, transfer: debit.transfer, balance }
       })
     )
+    yield* Effect.logInfo("reseller client created").pipe(
+      Effect.annotateLogs({ reseller_id: reseller.userId, client_id: created.user.id, credits: price })
+    )
+    return created
   })
 
 /** The most clients or transactions a page holds (a reseller's monthly report). */

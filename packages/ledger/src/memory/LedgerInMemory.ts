@@ -79,7 +79,7 @@ export const makeLedgerInMemory = (): LedgerStoreService => {
         working.set(request.creditAccountId, { ...credit, balance: credit.balance + request.amount })
         const transfer: Transfer = { ...request, createdAt: now }
         fresh.push(transfer)
-        results.push({ _tag: "Created", transfer })
+        results.push({ _tag: "Created", transfer, debitBalanceAfter: debit.balance - request.amount })
       }
       // Everything checked: apply.
       for (const transfer of fresh) {

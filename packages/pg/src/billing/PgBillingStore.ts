@@ -160,11 +160,12 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
     /** The locked row of a user, made blank first if missing; none if the user does not exist. */
     const lockAccount = (userId: UserId, now: DateTime.Utc) =>
       Effect.gen(function* () {
-        // Made blank if missing, only for a user that exists; then locked.
-        yield* sql`INSERT INTO ${accounts} (user_id, updated_at)
+        // Made blank if missing, only for a user that exists; then locked (a row
+        // this transaction just inserted is already its own).
+        const inserted = yield* sql<AccountRow>`INSERT INTO ${accounts} (user_id, updated_at)
                    SELECT id, ${toDate(now)} FROM ${users} WHERE id = ${userId}
-                   ON CONFLICT (user_id) DO NOTHING`
-        return yield* lockByUser(userId)
+                   ON CONFLICT (user_id) DO NOTHING RETURNING *`
+        return inserted.length > 0 ? first(inserted) : yield* lockByUser(userId)
       })
 
     const write = (account: BillingAccount) =>

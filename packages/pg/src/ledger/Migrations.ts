@@ -193,7 +193,6 @@ DECLARE
   f_id text[] := '{}';
   priors jsonb; fails jsonb; prior jsonb; diffs jsonb;
   grp jsonb; t jsonb; outcome jsonb; items jsonb; results jsonb := '[]'::jsonb;
-  created jsonb := jsonb_build_object('tag', 'created', 'created_at', (extract(epoch FROM posted_at) * 1000)::float8);
   posted_ms float8 := (extract(epoch FROM posted_at) * 1000)::float8;
   d int; c int; i int; amt bigint; other text; inserted text[]; b_ids text[]; b_accounts text[];
 BEGIN
@@ -301,7 +300,8 @@ BEGIN
       t_id := t_id || (t->>'id'); t_debit := t_debit || (t->>'debit'); t_credit := t_credit || (t->>'credit');
       t_amount := t_amount || amt; t_kind := t_kind || (t->>'kind'); t_desc := t_desc || (t->>'description');
       t_rev := array_append(t_rev, t->>'reverses');
-      items := items || jsonb_build_array(created);
+      items := items || jsonb_build_array(jsonb_build_object(
+        'tag', 'created', 'created_at', posted_ms, 'debit_balance', a_bal[d]));
     END LOOP;
     IF outcome IS NULL THEN
       FOR i IN s_nt + 1 .. cardinality(t_id) LOOP

@@ -45,6 +45,7 @@ type GroupOutcome =
       readonly items: ReadonlyArray<{
         readonly tag: "created" | "exists"
         readonly created_at?: number
+        readonly debit_balance?: number
         readonly reverses?: string | null
       }>
     }
@@ -100,7 +101,8 @@ const toResults = (
         return item.tag === "created"
           ? {
               _tag: "Created",
-              transfer: { ...request, createdAt: DateTime.unsafeMake(item.created_at ?? 0) }
+              transfer: { ...request, createdAt: DateTime.unsafeMake(item.created_at ?? 0) },
+              debitBalanceAfter: Number(item.debit_balance)
             }
           : {
               _tag: "Exists",

@@ -75,16 +75,24 @@ const postAll = (transfers: ReadonlyArray<TransferToPost>) =>
     const now = yield* DateTime.now
     const store = yield* LedgerStore
     const results = yield* store.post(transfers, now)
-    for (const result of results)
-      yield* Effect.logDebug("ledger transfer").pipe(
-        Effect.annotateLogs({
-          transfer_id: result.transfer.id,
-          outcome: result._tag,
-          amount: result.transfer.amount,
-          debit_account_id: result.transfer.debitAccountId,
-          credit_account_id: result.transfer.creditAccountId
-        })
-      )
+    // Annotating costs more than the log line itself: only when debug lines are kept.
+    yield* Effect.whenLogLevel(
+      Effect.forEach(
+        results,
+        (result) =>
+          Effect.logDebug("ledger transfer").pipe(
+            Effect.annotateLogs({
+              transfer_id: result.transfer.id,
+              outcome: result._tag,
+              amount: result.transfer.amount,
+              debit_account_id: result.transfer.debitAccountId,
+              credit_account_id: result.transfer.creditAccountId
+            })
+          ),
+        { discard: true }
+      ),
+      "Debug"
+    )
     return results
   })
 

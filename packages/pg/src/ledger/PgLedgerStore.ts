@@ -285,14 +285,17 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
       )
 
     /** A group that raced a concurrent one for an id is posted again: then it sees the other's transfer. */
-    const post: LedgerStoreService["post"] = (group, now) =>
-      Effect.gen(function* () {
-        for (let attempt = 1; ; attempt++) {
-          const outcome = yield* postOnce(group, now)
-          if ("error" in outcome && outcome.error === "retry" && attempt < 5) continue
-          return yield* toResults(group, outcome)
-        }
-      })
+    const post: LedgerStoreService["post"] = (group, now) => {
+      const attempt = (
+        n: number
+      ): Effect.Effect<ReadonlyArray<TransferResult>, PostFailure | StoreUnavailable> =>
+        Effect.flatMap(postOnce(group, now), (outcome) =>
+          "error" in outcome && outcome.error === "retry" && n < 5
+            ? attempt(n + 1)
+            : toResults(group, outcome)
+        )
+      return attempt(1)
+    }
 
     const store: LedgerStoreService = {
       createAccount: (account) =>

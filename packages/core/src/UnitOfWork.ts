@@ -17,6 +17,13 @@ import type { StoreUnavailable } from "./StoreUnavailable.js"
 export interface UnitOfWorkService {
   /** Run `effect` as one unit: a failure (or a defect) undoes every write made inside it. */
   readonly atomically: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | StoreUnavailable, R>
+  /**
+   * True where a failure inside a unit really undoes the writes made before it
+   * (a database transaction): a program may then skip a check it makes only so
+   * as not to write before a later step fails. Absent or false: units cannot
+   * roll back, so programs check everything before they write.
+   */
+  readonly rollsBack?: boolean
 }
 
 /**

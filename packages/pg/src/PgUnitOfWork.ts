@@ -14,7 +14,8 @@ export const PgUnitOfWork = {
     UnitOfWork,
     Effect.map(SqlClient.SqlClient, (sql) =>
       UnitOfWork.of({
-        atomically: (effect) => storeFailures(sql.withTransaction(effect))
+        atomically: (effect) => storeFailures(sql.withTransaction(effect)),
+        rollsBack: true
       })
     )
   ) satisfies Layer.Layer<UnitOfWork, never, SqlClient.SqlClient>

@@ -26,7 +26,7 @@ import {
   setCreditRenewal,
   startCreditPeriod
 } from "@org/billing"
-import { atomically, randomUuid } from "@org/core"
+import { atomically, randomUuid, UnitOfWork } from "@org/core"
 import {
   balanceOf,
   historyPage,
@@ -151,12 +151,15 @@ export const createClient = (reseller: ResellerCaller, input: typeof CreateClien
     }
     // Hashed before the transaction opens: it does not hold a connection meanwhile.
     const prepared = yield* prepareAccount(signup, "user")
-    const created = yield* atomically(
+    const unit = yield* UnitOfWork
+    const created = yield* unit.atomically(
       Effect.gen(function* () {
-        // Checked again inside the unit: where units run one at a time (in memory)
-        // this is the check that decides, before anything is written.
-        const available = yield* creditBalance(reseller.userId)
-        if (available < price) return yield* new InsufficientCredits({ balance: available, price })
+        // Where a unit cannot roll back (in memory, one unit at a time) the balance
+        // is checked before anything is written; in a transaction the debit decides.
+        if (unit.rollsBack !== true) {
+          const available = yield* creditBalance(reseller.userId)
+          if (available < price) return yield* new InsufficientCredits({ balance: available, price })
+        }
         const user = yield* storeAccount(prepared)
         const now = yield* DateTime.now
         const transferId = `client:${user.id}`

@@ -14,6 +14,7 @@ import {
   BillingStore,
   type BillingStoreService,
   type EventOutcome,
+  emptyAccount,
   Subscription,
   type SubscriptionSource,
   type SubscriptionStatus
@@ -156,17 +157,6 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
     const first = (rows: ReadonlyArray<AccountRow>) => Option.map(Option.fromNullable(rows[0]), toAccount)
     const lockByUser = (userId: UserId) =>
       Effect.map(sql<AccountRow>`SELECT * FROM ${accounts} WHERE user_id = ${userId} FOR UPDATE`, first)
-
-    /** The locked row of a user, made blank first if missing; none if the user does not exist. */
-    const lockAccount = (userId: UserId, now: DateTime.Utc) =>
-      Effect.gen(function* () {
-        // Made blank if missing, only for a user that exists; then locked (a row
-        // this transaction just inserted is already its own).
-        const inserted = yield* sql<AccountRow>`INSERT INTO ${accounts} (user_id, updated_at)
-                   SELECT id, ${toDate(now)} FROM ${users} WHERE id = ${userId}
-                   ON CONFLICT (user_id) DO NOTHING RETURNING *`
-        return inserted.length > 0 ? first(inserted) : yield* lockByUser(userId)
-      })
 
     const write = (account: BillingAccount) =>
       sql`UPDATE ${accounts} SET ${sql.update(columnsOf(account))} WHERE user_id = ${account.userId}`
@@ -413,7 +403,14 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
       update: (userId, f) => {
         const locked = Effect.gen(function* () {
           const now = yield* DateTime.now
-          const current = yield* lockAccount(userId, now)
+          // A user's first billing write inserts the row as it ends up, in one
+          // statement (the users' foreign key refuses a user that does not exist).
+          const fresh = f(emptyAccount(userId, now))
+          const inserted = yield* sql`
+            INSERT INTO ${accounts} ${sql.insert({ user_id: userId, ...columnsOf(fresh) })}
+            ON CONFLICT (user_id) DO NOTHING RETURNING user_id`
+          if (inserted.length > 0) return fresh
+          const current = yield* lockByUser(userId)
           if (Option.isNone(current)) return yield* Effect.dieMessage(`billing: no user ${userId}`)
           const next = f(current.value)
           yield* write(next)

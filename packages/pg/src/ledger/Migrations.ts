@@ -192,7 +192,7 @@ DECLARE
   e_bal bigint[] := '{}'; e_ver bigint[] := '{}';
   f_id text[] := '{}';
   priors jsonb; fails jsonb; prior jsonb; diffs jsonb;
-  grp jsonb; t jsonb; outcome jsonb; items jsonb; results jsonb := '[]'::jsonb;
+  grp jsonb; t jsonb; outcome jsonb; items jsonb; results jsonb[] := '{}';
   posted_ms float8 := (extract(epoch FROM posted_at) * 1000)::float8;
   d int; c int; i int; amt bigint; other text; inserted text[]; b_ids text[]; b_accounts text[];
 BEGIN
@@ -227,6 +227,15 @@ BEGIN
     FOR t IN SELECT e.v FROM jsonb_array_elements(grp) e(v) LOOP
       amt := (t->>'amount')::bigint;
       prior := priors->(t->>'id');
+      IF prior IS NULL THEN
+        -- Posted by an earlier group of this call?
+        i := array_position(t_id, t->>'id');
+        IF i <= s_nt THEN
+          prior := jsonb_build_object(
+            'debit', t_debit[i], 'credit', t_credit[i], 'amount', t_amount[i], 'kind', t_kind[i],
+            'description', t_desc[i], 'reverses', t_rev[i], 'created_at', posted_ms);
+        END IF;
+      END IF;
       IF prior IS NOT NULL THEN
         diffs := '[]'::jsonb;
         IF prior->>'debit' <> t->>'debit' THEN
@@ -303,20 +312,14 @@ BEGIN
       items := items || jsonb_build_array(jsonb_build_object(
         'tag', 'created', 'created_at', posted_ms, 'debit_balance', a_bal[d]));
     END LOOP;
-    IF outcome IS NULL THEN
-      FOR i IN s_nt + 1 .. cardinality(t_id) LOOP
-        priors := priors || jsonb_build_object(t_id[i], jsonb_build_object(
-          'debit', t_debit[i], 'credit', t_credit[i], 'amount', t_amount[i], 'kind', t_kind[i],
-          'description', t_desc[i], 'reverses', t_rev[i], 'created_at', posted_ms));
-      END LOOP;
-    ELSE
+    IF outcome IS NOT NULL THEN
       a_bal := s_bal; a_ver := s_ver; a_deb := s_deb; a_cred := s_cred;
       t_id := t_id[1:s_nt]; t_debit := t_debit[1:s_nt]; t_credit := t_credit[1:s_nt];
       t_amount := t_amount[1:s_nt]; t_kind := t_kind[1:s_nt]; t_desc := t_desc[1:s_nt]; t_rev := t_rev[1:s_nt];
       e_acc := e_acc[1:s_ne]; e_tid := e_tid[1:s_ne]; e_cp := e_cp[1:s_ne];
       e_amt := e_amt[1:s_ne]; e_bal := e_bal[1:s_ne]; e_ver := e_ver[1:s_ne];
     END IF;
-    results := results || jsonb_build_array(coalesce(outcome, jsonb_build_object('items', items)));
+    results := array_append(results, coalesce(outcome, jsonb_build_object('items', items)));
   END LOOP;
   IF cardinality(t_id) > 0 THEN
     WITH ins AS (
@@ -329,8 +332,7 @@ BEGIN
     SELECT coalesce(array_agg(id), '{}') INTO inserted FROM ins;
     IF cardinality(inserted) < cardinality(t_id) THEN
       DELETE FROM ${s}.transfers WHERE id = ANY(inserted);
-      SELECT jsonb_agg(jsonb_build_object('error', 'retry')) INTO results FROM jsonb_array_elements(groups);
-      RETURN results;
+      RETURN (SELECT jsonb_agg(jsonb_build_object('error', 'retry')) FROM jsonb_array_elements(groups));
     END IF;
     INSERT INTO ${s}.entries (account_id, transfer_id, counterparty_id, amount, balance_after, account_version, created_at)
     SELECT x.account_id, x.transfer_id, x.counterparty_id, x.amount, x.balance_after, x.version, posted_at
@@ -346,7 +348,7 @@ BEGIN
     INSERT INTO ${s}.failed_transfers (id, reason, failed_at)
     SELECT x.id, 'exceeds_credits', posted_at FROM unnest(f_id) x(id) ON CONFLICT (id) DO NOTHING;
   END IF;
-  RETURN results;
+  RETURN to_jsonb(results);
 END
 $fn$`
 

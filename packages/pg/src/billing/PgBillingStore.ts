@@ -20,7 +20,7 @@ import {
   type SubscriptionStatus
 } from "@org/billing"
 import type { StoreUnavailable } from "@org/core"
-import { Chunk, DateTime, Deferred, Effect, Exit, Layer, Option, Queue } from "effect"
+import { DateTime, Effect, Exit, FiberSet, Layer, Option } from "effect"
 import { PgStoreConfig } from "../PgStoreConfig.js"
 import { storeFailures } from "../StoreErrors.js"
 
@@ -143,7 +143,8 @@ type Item = {
   readonly event: Parameters<RecordEvent>[0]
   readonly parties: Parameters<RecordEvent>[1]
   readonly f: Parameters<RecordEvent>[2]
-  readonly done: Deferred.Deferred<EventOutcome, StoreUnavailable>
+  /** Answers the delivery. */
+  readonly resume: (outcome: Exit.Exit<EventOutcome, StoreUnavailable>) => void
 }
 
 export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
@@ -298,43 +299,48 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
         })
       )
 
-    const queue = yield* Queue.unbounded<Item>()
     const maxBatch = Math.max(1, options.maxBatch ?? 64)
-    const settle = (item: Item, exit: Exit.Exit<EventOutcome, StoreUnavailable>) =>
-      Deferred.done(item.done, exit)
+    const writers = Math.max(1, options.writers ?? 2)
+    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
     /** A batch that fails is retried event by event (batches of one), so one bad event fails alone. */
-    const writer = Effect.gen(function* () {
-      const items = Chunk.toReadonlyArray(yield* Queue.takeBetween(queue, 1, maxBatch))
-      const together = yield* Effect.exit(storeFailures(recordBatch(items)))
-      if (Exit.isSuccess(together) || items.length === 1) {
-        for (const [index, item] of items.entries())
-          yield* settle(
-            item,
-            Exit.map(together, (outcomes) => outcomes[index] as EventOutcome)
-          )
-        return
-      }
-      yield* Effect.forEach(
-        items,
-        (item) =>
-          Effect.flatMap(Effect.exit(storeFailures(recordBatch([item]))), (exit) =>
-            settle(
-              item,
-              Exit.map(exit, (outcomes) => outcomes[0] as EventOutcome)
-            )
-          ),
-        { concurrency: "unbounded", discard: true }
-      )
-    }).pipe(Effect.forever)
-    yield* Effect.forkScoped(
-      Effect.all(
-        Array.from({ length: Math.max(1, options.writers ?? 2) }, () => writer),
-        {
-          concurrency: "unbounded",
-          discard: true
+    const run = (items: ReadonlyArray<Item>) =>
+      Effect.gen(function* () {
+        const together = yield* Effect.exit(storeFailures(recordBatch(items)))
+        if (Exit.isSuccess(together) || items.length === 1) {
+          for (const [index, item] of items.entries())
+            item.resume(Exit.map(together, (outcomes) => outcomes[index] as EventOutcome))
+          return
         }
-      )
-    )
+        yield* Effect.forEach(
+          items,
+          (item) =>
+            Effect.map(Effect.exit(storeFailures(recordBatch([item]))), (exit) =>
+              item.resume(Exit.map(exit, (outcomes) => outcomes[0] as EventOutcome))
+            ),
+          { concurrency: "unbounded", discard: true }
+        )
+      })
+    // Deliveries wait in a plain array; one turn of the event loop gathers those that
+    // arrive together, and up to `writers` transactions run at once.
+    const pending: Array<Item> = []
+    let inFlight = 0
+    let scheduled = false
+    const pump = () => {
+      scheduled = false
+      while (inFlight < writers && pending.length > 0) {
+        const batch = pending.splice(0, maxBatch)
+        inFlight++
+        runFork(
+          Effect.ensuring(
+            run(batch),
+            Effect.sync(() => {
+              inFlight--
+              pump()
+            })
+          )
+        )
+      }
+    }
 
     /** Every column's SQL type, for writing many rows in one statement. */
     const columnTypes: Record<keyof ReturnType<typeof columnsOf>, string> = {
@@ -424,9 +430,13 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
         )
       },
       recordEvent: (event, parties, f) =>
-        Effect.flatMap(Deferred.make<EventOutcome, StoreUnavailable>(), (done) =>
-          Effect.zipRight(Queue.offer(queue, { event, parties, f, done }), Deferred.await(done))
-        ),
+        Effect.async<EventOutcome, StoreUnavailable>((resume) => {
+          pending.push({ event, parties, f, resume })
+          if (!scheduled && inFlight < writers) {
+            scheduled = true
+            setImmediate(pump)
+          }
+        }),
       totals: (now) =>
         storeFailures(
           Effect.gen(function* () {

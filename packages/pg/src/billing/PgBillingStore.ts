@@ -20,7 +20,8 @@ import {
   type SubscriptionStatus
 } from "@org/billing"
 import type { StoreUnavailable } from "@org/core"
-import { DateTime, Effect, Exit, FiberSet, Layer, Option } from "effect"
+import { DateTime, Effect, Exit, Layer, Option } from "effect"
+import { makeGroupCommit } from "../GroupCommit.js"
 import { PgStoreConfig } from "../PgStoreConfig.js"
 import { storeFailures } from "../StoreErrors.js"
 
@@ -301,7 +302,6 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
 
     const maxBatch = Math.max(1, options.maxBatch ?? 64)
     const writers = Math.max(1, options.writers ?? 2)
-    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
     /** A batch that fails is retried event by event (batches of one), so one bad event fails alone. */
     const run = (items: ReadonlyArray<Item>) =>
       Effect.gen(function* () {
@@ -320,27 +320,12 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
           { concurrency: "unbounded", discard: true }
         )
       })
-    // Deliveries wait in a plain array; one turn of the event loop gathers those that
-    // arrive together, and up to `writers` transactions run at once.
-    const pending: Array<Item> = []
-    let inFlight = 0
-    let scheduled = false
-    const pump = () => {
-      scheduled = false
-      while (inFlight < writers && pending.length > 0) {
-        const batch = pending.splice(0, maxBatch)
-        inFlight++
-        runFork(
-          Effect.ensuring(
-            run(batch),
-            Effect.sync(() => {
-              inFlight--
-              pump()
-            })
-          )
-        )
-      }
-    }
+    // Deliveries that arrive in the same turn of the event loop share a transaction.
+    const enqueue = yield* makeGroupCommit<Item>({
+      writers,
+      take: (pending) => pending.splice(0, maxBatch),
+      run
+    })
 
     /** Every column's SQL type, for writing many rows in one statement. */
     const columnTypes: Record<keyof ReturnType<typeof columnsOf>, string> = {
@@ -430,13 +415,7 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
         )
       },
       recordEvent: (event, parties, f) =>
-        Effect.async<EventOutcome, StoreUnavailable>((resume) => {
-          pending.push({ event, parties, f, resume })
-          if (!scheduled && inFlight < writers) {
-            scheduled = true
-            setImmediate(pump)
-          }
-        }),
+        Effect.async<EventOutcome, StoreUnavailable>((resume) => enqueue({ event, parties, f, resume })),
       totals: (now) =>
         storeFailures(
           Effect.gen(function* () {

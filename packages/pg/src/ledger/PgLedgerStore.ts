@@ -29,7 +29,8 @@ import {
   type TransferResult,
   type TransferToPost
 } from "@org/ledger"
-import { DateTime, Effect, Exit, FiberSet, Layer, Option } from "effect"
+import { DateTime, Effect, Exit, Layer, Option } from "effect"
+import { makeGroupCommit } from "../GroupCommit.js"
 import { PgStoreConfig } from "../PgStoreConfig.js"
 import { storeFailures } from "../StoreErrors.js"
 
@@ -186,7 +187,6 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
      */
     const maxBatch = Math.max(1, options.maxBatch ?? 64)
     const writers = Math.max(1, options.writers ?? 2)
-    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
 
     /** A batch that fails is posted again group by group, so one bad group fails alone. */
     const run = (items: ReadonlyArray<Item>) =>
@@ -216,12 +216,9 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
         )
       })
 
-    const pending: Array<Item> = []
     const held = new Set<string>()
-    let inFlight = 0
-    let scheduled = false
-    /** The next batch: pending groups, in order, whose accounts are free. */
-    const nextBatch = (): Array<Item> => {
+    /** The next batch: pending groups, in order, whose accounts are free; it holds them until it ends. */
+    const take = (pending: Array<Item>): Array<Item> => {
       const taken: Array<Item> = []
       const passed = new Set<string>()
       let kept = 0
@@ -237,38 +234,17 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
         }
       }
       pending.length = kept
+      for (const item of taken) for (const account of item.accounts) held.add(account)
       return taken
     }
-    /** Start calls while a writer is free and a batch can be formed. */
-    const pump = () => {
-      scheduled = false
-      while (inFlight < writers && pending.length > 0) {
-        const batch = nextBatch()
-        if (batch.length === 0) return
-        const accounts = new Set<string>()
-        for (const item of batch) for (const account of item.accounts) accounts.add(account)
-        for (const account of accounts) held.add(account)
-        inFlight++
-        runFork(
-          Effect.ensuring(
-            run(batch),
-            Effect.sync(() => {
-              inFlight--
-              for (const account of accounts) held.delete(account)
-              pump()
-            })
-          )
-        )
+    const enqueue = yield* makeGroupCommit<Item>({
+      writers,
+      take,
+      run,
+      release: (batch) => {
+        for (const item of batch) for (const account of item.accounts) held.delete(account)
       }
-    }
-    /** Posts that arrive in the same turn of the event loop share a batch. */
-    const enqueue = (item: Item) => {
-      pending.push(item)
-      if (!scheduled && inFlight < writers) {
-        scheduled = true
-        setImmediate(pump)
-      }
-    }
+    })
 
     /** Inside a caller's transaction the call runs on its connection; otherwise it joins the next batch. */
     const postOnce = (group: ReadonlyArray<TransferToPost>, now: DateTime.Utc) =>

@@ -20,7 +20,7 @@ import {
   type SubscriptionStatus
 } from "@org/billing"
 import type { StoreUnavailable } from "@org/core"
-import { DateTime, Effect, Exit, Layer, Option } from "effect"
+import { DateTime, Effect, type Exit, Layer, Option } from "effect"
 import { makeGroupCommit } from "../GroupCommit.js"
 import { PgStoreConfig } from "../PgStoreConfig.js"
 import { storeFailures } from "../StoreErrors.js"
@@ -302,29 +302,13 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
 
     const maxBatch = Math.max(1, options.maxBatch ?? 64)
     const writers = Math.max(1, options.writers ?? 2)
-    /** A batch that fails is retried event by event (batches of one), so one bad event fails alone. */
-    const run = (items: ReadonlyArray<Item>) =>
-      Effect.gen(function* () {
-        const together = yield* Effect.exit(storeFailures(recordBatch(items)))
-        if (Exit.isSuccess(together) || items.length === 1) {
-          for (const [index, item] of items.entries())
-            item.resume(Exit.map(together, (outcomes) => outcomes[index] as EventOutcome))
-          return
-        }
-        yield* Effect.forEach(
-          items,
-          (item) =>
-            Effect.map(Effect.exit(storeFailures(recordBatch([item]))), (exit) =>
-              item.resume(Exit.map(exit, (outcomes) => outcomes[0] as EventOutcome))
-            ),
-          { concurrency: "unbounded", discard: true }
-        )
-      })
     // Deliveries that arrive in the same turn of the event loop share a transaction.
-    const enqueue = yield* makeGroupCommit<Item>({
+    // A batch that fails is retried event by event, so one bad event fails alone.
+    const enqueue = yield* makeGroupCommit<Item, EventOutcome>({
       writers,
       take: (pending) => pending.splice(0, maxBatch),
-      run
+      write: (items) => storeFailures(recordBatch(items)),
+      retryConcurrency: "unbounded"
     })
 
     /** Every column's SQL type, for writing many rows in one statement. */

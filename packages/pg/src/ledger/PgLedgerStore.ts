@@ -29,7 +29,7 @@ import {
   type TransferResult,
   type TransferToPost
 } from "@org/ledger"
-import { DateTime, Effect, Exit, Layer, Option } from "effect"
+import { DateTime, Effect, type Exit, Layer, Option } from "effect"
 import { makeGroupCommit } from "../GroupCommit.js"
 import { PgStoreConfig } from "../PgStoreConfig.js"
 import { storeFailures } from "../StoreErrors.js"
@@ -188,33 +188,14 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
     const maxBatch = Math.max(1, options.maxBatch ?? 64)
     const writers = Math.max(1, options.writers ?? 2)
 
-    /** A batch that fails is posted again group by group, so one bad group fails alone. */
-    const run = (items: ReadonlyArray<Item>) =>
-      Effect.gen(function* () {
-        // One time for the call: the latest of the batch's (they arrived within one call's span).
-        const now = items.reduce((latest, item) => DateTime.max(latest, item.now), (items[0] as Item).now)
-        const together = yield* Effect.exit(
-          storeFailures(
-            call(
-              items.map((item) => item.group),
-              now
-            )
-          )
+    /** One call for the batch, at the latest of its times (they arrived within one call's span). */
+    const write = (items: ReadonlyArray<Item>) =>
+      storeFailures(
+        call(
+          items.map((item) => item.group),
+          items.reduce((latest, item) => DateTime.max(latest, item.now), (items[0] as Item).now)
         )
-        if (Exit.isSuccess(together) || items.length === 1) {
-          for (const [index, item] of items.entries())
-            item.resume(Exit.map(together, (outcomes) => outcomes[index] as GroupOutcome))
-          return
-        }
-        yield* Effect.forEach(
-          items,
-          (item) =>
-            Effect.map(Effect.exit(storeFailures(call([item.group], item.now))), (exit) =>
-              item.resume(Exit.map(exit, (outcomes) => outcomes[0] as GroupOutcome))
-            ),
-          { discard: true }
-        )
-      })
+      )
 
     const held = new Set<string>()
     /** The next batch: pending groups, in order, whose accounts are free; it holds them until it ends. */
@@ -237,10 +218,10 @@ export const makePgLedgerStore = (options: PgLedgerStoreOptions = {}) =>
       for (const item of taken) for (const account of item.accounts) held.add(account)
       return taken
     }
-    const enqueue = yield* makeGroupCommit<Item>({
+    const enqueue = yield* makeGroupCommit<Item, GroupOutcome>({
       writers,
       take,
-      run,
+      write,
       release: (batch) => {
         for (const item of batch) for (const account of item.accounts) held.delete(account)
       }

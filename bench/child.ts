@@ -45,5 +45,5 @@ export const benchChild = <A>(folder: URL, name: string, config: unknown, timeou
     await exited
     clearTimeout(timer)
   }
-  return { first, stop }
+  return { first, stop, pid: process_.pid }
 }

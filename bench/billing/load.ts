@@ -8,6 +8,7 @@
  */
 import { createHmac } from "node:crypto"
 import { Pool } from "undici"
+import { postgresCpuSince, postgresTicks, processCpuSeconds } from "../cpu.js"
 import { type LoadConfig, type LoadResult, PRICE_ID, WEBHOOK_SECRET } from "./shared.js"
 
 const config = JSON.parse(process.argv[2] ?? "{}") as LoadConfig
@@ -136,13 +137,23 @@ const window = async (seconds: number, record: boolean) => {
 }
 
 await window(config.warmupSeconds, false)
+const serverBefore = config.serverPid === undefined ? Number.NaN : processCpuSeconds(config.serverPid)
+const postgresBefore = postgresTicks()
+const loadBefore = process.cpuUsage()
 const measured = await window(config.seconds, true)
+const loadUsed = process.cpuUsage(loadBefore)
+const cpu = {
+  server: config.serverPid === undefined ? Number.NaN : processCpuSeconds(config.serverPid) - serverBefore,
+  postgres: postgresCpuSince(postgresBefore),
+  load: (loadUsed.user + loadUsed.system) / 1e6
+}
 const result: LoadResult = {
   accepted: measured.accepted,
   errors: measured.errors,
   seconds: config.seconds,
   latencies: measured.latencies,
-  totalAccepted
+  totalAccepted,
+  cpu
 }
 process.send?.(result, () => {
   void pool.close().then(() => process.exit(0))

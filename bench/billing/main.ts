@@ -83,6 +83,10 @@ interface Run {
   readonly errors: number
   readonly rows: number
   readonly answered: number
+  /** CPU µs per event answered in the window: the server's process, Postgres, the load generator. */
+  readonly serverMicros: number
+  readonly postgresMicros: number
+  readonly loadMicros: number
 }
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "–")
@@ -128,7 +132,8 @@ const main = async () => {
             connections: CONNECTIONS,
             warmupSeconds: WARMUP_SECONDS,
             seconds: SECONDS,
-            run
+            run,
+            serverPid: server.pid
           }
           const generator = child<LoadResult>("load.ts", load, 600_000)
           const result = await generator.first
@@ -152,10 +157,13 @@ const main = async () => {
             accepted: result.accepted,
             errors: result.errors,
             rows,
-            answered: result.totalAccepted
+            answered: result.totalAccepted,
+            serverMicros: (result.cpu.server * 1e6) / result.accepted,
+            postgresMicros: (result.cpu.postgres * 1e6) / result.accepted,
+            loadMicros: (result.cpu.load * 1e6) / result.accepted
           })
           process.stderr.write(
-            `round ${round} ${kind}: ${fmt(result.accepted / result.seconds, 0)} events/s, p50 ${fmt(stats.p50)} ms, p99 ${fmt(stats.p99)} ms, ${result.errors} errors, ${rows} rows for ${result.totalAccepted} answers\n`
+            `round ${round} ${kind}: ${fmt(result.accepted / result.seconds, 0)} events/s, p50 ${fmt(stats.p50)} ms, p99 ${fmt(stats.p99)} ms, ${result.errors} errors, ${rows} rows for ${result.totalAccepted} answers; CPU µs/event server ${fmt((result.cpu.server * 1e6) / result.accepted, 0)}, Postgres ${fmt((result.cpu.postgres * 1e6) / result.accepted, 0)}, load ${fmt((result.cpu.load * 1e6) / result.accepted, 0)}\n`
           )
         } finally {
           await server.stop()
@@ -167,20 +175,23 @@ const main = async () => {
       return {
         eps: median(own.map((r) => r.eps)),
         p50: median(own.map((r) => r.p50)),
-        p99: median(own.map((r) => r.p99))
+        p99: median(own.map((r) => r.p99)),
+        server: median(own.map((r) => r.serverMicros)),
+        postgres: median(own.map((r) => r.postgresMicros)),
+        load: median(own.map((r) => r.loadMicros))
       }
     }
     const base = row("baseline")
     const lines: Array<string> = [
       `Stripe webhooks to a durable effect: distinct \`customer.subscription.updated\` events (about 2 KB, signed) for ${ACCOUNTS} customers, ${CONNECTIONS} connections back to back, ${ROUNDS} round(s) of ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up; Postgres with 10 connections per server; ${cpus().length} cores.`,
       "",
-      "| server | events/s | p50 ms | p99 ms | ratio to the baseline (events/s) |",
-      "| ------ | -------: | -----: | -----: | -------------------------------: |"
+      "| server | events/s | p50 ms | p99 ms | ratio to the baseline (events/s) | CPU µs/event: server | Postgres | load generator |",
+      "| ------ | -------: | -----: | -----: | -------------------------------: | ---: | ---: | ---: |"
     ]
     for (const kind of ["baseline", "sdk"] as const) {
       const r = row(kind)
       lines.push(
-        `| ${kind === "sdk" ? "SDK (`POST /api/v1/webhooks/stripe`: verify, record + update the account in one transaction)" : "Express + `constructEvent` + one insert (by hand)"} | ${fmt(r.eps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.eps / base.eps, 2)}× |`
+        `| ${kind === "sdk" ? "SDK (`POST /api/v1/webhooks/stripe`: verify, record + update the account in one transaction)" : "Express + `constructEvent` + one insert (by hand)"} | ${fmt(r.eps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.eps / base.eps, 2)}× | ${fmt(r.server, 0)} | ${fmt(r.postgres, 0)} | ${fmt(r.load, 0)} |`
       )
     }
     lines.push(

@@ -24,6 +24,8 @@ export interface LoadConfig {
   readonly seconds: number
   /** Distinguishes event ids between runs. */
   readonly run: string
+  /** The server's process, whose CPU time the window reads. */
+  readonly serverPid: number | undefined
 }
 
 export interface LoadResult {
@@ -33,4 +35,6 @@ export interface LoadResult {
   readonly latencies: ReadonlyArray<number>
   /** Every 200 of the run, warm-up included. */
   readonly totalAccepted: number
+  /** CPU seconds used in the measured window by the server, Postgres and the load generator. */
+  readonly cpu: { readonly server: number; readonly postgres: number; readonly load: number }
 }

@@ -19,7 +19,6 @@
  * left its transfer. Prints markdown. `--quick`: one round of short windows.
  */
 import { randomBytes, randomUUID } from "node:crypto"
-import { readdirSync, readFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { PgClient } from "@effect/sql-pg"
 import { hash } from "@node-rs/argon2"
@@ -41,6 +40,7 @@ import { ResellersPg } from "@org/pg/resellers"
 import { addCredits, createClient, ResellerNotices } from "@org/resellers"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Redacted } from "effect"
 import pg from "pg"
+import { postgresCpuSince, postgresTicks } from "../cpu.js"
 
 const quick = process.argv.includes("--quick")
 const ROUNDS = quick ? 1 : 3
@@ -128,35 +128,6 @@ interface Scenario {
   readonly baseline: (n: string) => Promise<unknown>
   /** Rows the run's operations left (by transfer id prefix). */
   readonly rows: (side: "sdk" | "baseline", prefix: string) => Promise<number>
-}
-
-/** CPU ticks used so far by each of the local Postgres server's processes (Linux `/proc`; none where unreadable). */
-const postgresTicks = () => {
-  const ticks = new Map<string, number>()
-  let pids: Array<string> = []
-  try {
-    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name))
-  } catch {
-    return ticks
-  }
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-      if (!stat.includes("(postgres)")) continue
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-      ticks.set(pid, Number(fields[11]) + Number(fields[12]))
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  return ticks
-}
-
-/** CPU seconds Postgres used between two readings: processes that ended in between are not counted. */
-const postgresCpuSince = (before: ReadonlyMap<string, number>) => {
-  let ticks = 0
-  for (const [pid, now] of postgresTicks()) ticks += now - (before.get(pid) ?? 0)
-  return ticks / 100
 }
 
 /** `WORKERS` loops of `op` for the warm-up and the window: completed operations in the window, per second, and the CPU each took. */

@@ -311,8 +311,11 @@ export const applyEvent = (event: ProviderEvent) =>
         (account, planId) => applyProviderEvent(account, event, planId, now)
       )
     )
-    yield* Effect.logDebug("billing event").pipe(
-      Effect.annotateLogs({ eventId: event.id, type: event.type, outcome: outcome._tag })
+    yield* Effect.whenLogLevel(
+      Effect.logDebug("billing event").pipe(
+        Effect.annotateLogs({ eventId: event.id, type: event.type, outcome: outcome._tag })
+      ),
+      "Debug"
     )
     return outcome
   })

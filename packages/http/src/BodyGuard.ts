@@ -17,7 +17,7 @@
  */
 import { IncomingMessage } from "node:http"
 import { HttpMiddleware, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect } from "effect"
+import { Context, Effect, FiberRef } from "effect"
 
 export interface BodyGuardOptions {
   /** The largest body accepted, in bytes. Default 64 KB. */
@@ -253,6 +253,23 @@ const inspect = (text: string, contentType: string, maxDepth: number) => {
 }
 
 /** The guard as a middleware: apply it to the app, inside `makeSecurityHeaders`. */
+/**
+ * `app` served `request` in place of the one it came with. The request's fiber
+ * ends with its answer, so the replacement holds for the rest of it (the outer
+ * middleware sees the same request, its body already read) and nothing needs
+ * restoring: a plain context update, not `provideService`'s scoped one.
+ */
+const withRequest = <A, E, R>(
+  app: Effect.Effect<A, E, R>,
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<A, E, R> =>
+  Effect.zipRight(
+    FiberRef.update(FiberRef.currentContext, (context) =>
+      Context.add(context, HttpServerRequest.HttpServerRequest, request)
+    ),
+    app
+  )
+
 export const makeBodyGuard = (options: BodyGuardOptions = {}) => {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_JSON_BYTES
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
@@ -301,7 +318,7 @@ export const makeBodyGuard = (options: BodyGuardOptions = {}) => {
         const refused = inspect(bytes.toString("utf8"), contentType, maxDepth)
         if (refused !== undefined) return refused
       }
-      return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, served)
+      return yield* withRequest(app, served)
     })
   )
 }

@@ -113,8 +113,11 @@ export const makeSecurityHeaders = (options: SecurityHeadersOptions = {}) =>
             : r,
         (r) => (noStore(path) ? HttpServerResponse.setHeader(r, "cache-control", "no-store") : r)
       )
-      yield* Effect.logDebug("http request").pipe(
-        Effect.annotateLogs({ method: request.method, path, status: withHeaders.status })
+      yield* Effect.whenLogLevel(
+        Effect.logDebug("http request").pipe(
+          Effect.annotateLogs({ method: request.method, path, status: withHeaders.status })
+        ),
+        "Debug"
       )
       return withHeaders
     })

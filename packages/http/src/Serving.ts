@@ -6,9 +6,9 @@
  * layer and the paths it owns.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { HttpApp, type HttpRouter, HttpServer } from "@effect/platform"
+import { HttpApp, HttpMiddleware, type HttpRouter, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
+import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Runtime, type Tracer } from "effect"
 
 /** A Node request handler: `http.createServer(handler)` or Express. */
 export type NodeHandler = (request: IncomingMessage, response: ServerResponse) => void
@@ -20,12 +20,26 @@ export type ExpressMiddleware = (
   next: (error?: unknown) => void
 ) => void
 
-/** The app an API serves, over the services of its layer. */
-export type ServedApp<R> = Effect.Effect<
-  HttpApp.Default<never, HttpRouter.HttpRouter.DefaultServices>,
+/**
+ * The app an API serves, built over the services of its layer (`R`); each
+ * request may use `AppR` of them too, from the context it is served in.
+ */
+export type ServedApp<R, AppR = never> = Effect.Effect<
+  HttpApp.Default<never, HttpRouter.HttpRouter.DefaultServices | AppR>,
   never,
   R
 >
+
+/** Effect's own tracer, in place while no other is installed: it exports nothing. */
+const builtInTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
+
+/**
+ * Whether requests get spans: only under a tracer that exports them (an
+ * OpenTelemetry layer, say). Under the built-in one a span per request is
+ * made, filled with the request's headers and dropped, for nothing.
+ */
+const requestSpansWanted = Effect.map(Effect.tracer, (tracer) => tracer !== builtInTracer)
+const noSpans = () => true
 
 export interface Handlers {
   /** Web-standard: `(Request) => Promise<Response>` (Deno, Bun, Hono, workers, tests). */
@@ -65,12 +79,18 @@ export const expressMiddleware =
  * Serve `app` on Node's HTTP server at `port` (0: any free port) and `host`
  * (default all interfaces), over `layer`. Stops with its scope.
  */
-export const serveNode = <R, E, RIn>(
-  app: ServedApp<R>,
+export const serveNode = <R, E, RIn, AppR extends R = never>(
+  app: ServedApp<R, AppR>,
   layer: Layer.Layer<R, E, RIn>,
   options: { readonly port: number; readonly host?: string | undefined }
 ): Layer.Layer<HttpServer.HttpServer, unknown, Exclude<RIn, HttpServer.HttpServer>> =>
-  Layer.unwrapEffect(Effect.map(app, (served) => HttpServer.serve(served))).pipe(
+  Layer.unwrapEffect(
+    Effect.zipWith(app, requestSpansWanted, (served, spans) =>
+      spans
+        ? HttpServer.serve(served)
+        : HttpMiddleware.withTracerDisabledWhen(HttpServer.serve(served), noSpans)
+    )
+  ).pipe(
     Layer.provide(layer),
     HttpServer.withLogAddress,
     Layer.provideMerge(
@@ -85,8 +105,8 @@ export const serveNode = <R, E, RIn>(
  * Build `layer` once and return `app` as a web handler, a Node handler and
  * Express middleware sharing one runtime; `dispose` releases it.
  */
-export const makeHandlers = async <R, E>(
-  app: ServedApp<R>,
+export const makeHandlers = async <R, E, AppR extends R = never>(
+  app: ServedApp<R, AppR>,
   layer: Layer.Layer<R, E>,
   options: ExpressMountOptions & { readonly logLevel?: LogLevel.Literal | undefined }
 ): Promise<Handlers> => {
@@ -98,9 +118,15 @@ export const makeHandlers = async <R, E>(
     )
   )
   const served = await runtime.runPromise(app)
-  const rt = await runtime.runtime()
+  const spans = await runtime.runPromise(requestSpansWanted)
+  const built = await runtime.runtime()
+  const rt = spans ? built : Runtime.setFiberRef(built, HttpMiddleware.currentTracerDisabledWhen, noSpans)
   const handler = HttpApp.toWebHandlerRuntime(rt)(served)
-  const nodeHandler = await runtime.runPromise(NodeHttpServer.makeHandler(served))
+  const nodeHandler = await runtime.runPromise(
+    spans
+      ? NodeHttpServer.makeHandler(served)
+      : Effect.locally(NodeHttpServer.makeHandler(served), HttpMiddleware.currentTracerDisabledWhen, noSpans)
+  )
   return {
     handler: (request) => handler(request),
     nodeHandler,

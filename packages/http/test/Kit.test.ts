@@ -4,9 +4,17 @@
  * answer with the status they carry, bearer checks are closed without a token,
  * and bodies over the limit are refused while read.
  */
-import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpServerRequest } from "@effect/platform"
+import { createServer } from "node:http"
+import {
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpServer,
+  HttpServerRequest
+} from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Context, Effect, Exit, Layer, Option, Redacted, Schema, Scope, Tracer } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import {
   BadRequest,
@@ -17,6 +25,7 @@ import {
   makeSecurityHeaders,
   PayloadTooLarge,
   readBodyWithin,
+  serveNode,
   Unauthorized
 } from "../src/index.js"
 
@@ -145,5 +154,84 @@ describe("the serving kit", () => {
       passed = true
     })
     expect(passed).toBe(true)
+  })
+})
+
+/** A tracer that records the spans it is asked for, as an exporter would receive them. */
+const recordingTracer = () => {
+  const spans: Array<{ name: string; kind: Tracer.SpanKind; attributes: Map<string, unknown> }> = []
+  let next = 0
+  const tracer = Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => {
+      const attributes = new Map<string, unknown>()
+      spans.push({ name, kind, attributes })
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: `span${++next}`,
+        traceId: "trace",
+        parent,
+        context,
+        status: { _tag: "Started", startTime },
+        attributes,
+        links: [...links],
+        sampled: true,
+        kind,
+        end: () => undefined,
+        attribute: (key, value) => {
+          attributes.set(key, value)
+        },
+        event: () => undefined,
+        addLinks: () => undefined
+      }
+      return span
+    },
+    context: (f) => f()
+  })
+  return { spans, tracer }
+}
+
+describe("request spans", () => {
+  const served = (spans: ReturnType<typeof recordingTracer>["spans"]) =>
+    spans.filter((span) => span.kind === "server").map((span) => span.attributes.get("url.path"))
+
+  it("a request gets a server span when a tracer is installed (web and Node handlers)", async () => {
+    const { spans, tracer } = recordingTracer()
+    const handlers = await makeHandlers(app, Layer.merge(layerFor(Option.none()), Layer.setTracer(tracer)), {
+      owns: (path) => path.startsWith("/hello/")
+    })
+    try {
+      const response = await handlers.handler(new Request("http://kit.test/hello/ada"))
+      expect(response.status).toBe(200)
+      expect(served(spans)).toEqual(["/hello/ada"])
+      const server = createServer(handlers.nodeHandler)
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+      const address = server.address() as { port: number }
+      const viaNode = await fetch(`http://127.0.0.1:${address.port}/hello/grace`)
+      expect(viaNode.status).toBe(200)
+      await new Promise((resolve) => server.close(resolve))
+      expect(served(spans)).toEqual(["/hello/ada", "/hello/grace"])
+    } finally {
+      await handlers.dispose()
+    }
+  })
+
+  it("Node's server makes request spans under an installed tracer, and serves without one", async () => {
+    const { spans, tracer } = recordingTracer()
+    const serveWith = async (tracing: boolean) => {
+      const scope = Effect.runSync(Scope.make())
+      const served = serveNode(app, layerFor(Option.none()), { port: 0, host: "127.0.0.1" })
+      const context = await Effect.runPromise(
+        Layer.buildWithScope(tracing ? served.pipe(Layer.provide(Layer.setTracer(tracer))) : served, scope)
+      )
+      const address = Context.get(context, HttpServer.HttpServer).address
+      if (address._tag !== "TcpAddress") throw new Error("no TCP address")
+      const response = await fetch(`http://127.0.0.1:${address.port}/hello/${tracing ? "traced" : "plain"}`)
+      expect(response.status).toBe(200)
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+    await serveWith(true)
+    await serveWith(false)
+    expect(served(spans)).toEqual(["/hello/traced"])
   })
 })

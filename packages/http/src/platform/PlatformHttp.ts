@@ -229,7 +229,7 @@ const idempotency = makeIdempotency({
 /** The whole API as one `HttpApp`: limits, guards, headers, and every error in the API's shape. */
 export const platformAppWith = (
   options: PlatformHttpOptions = {}
-): ServedApp<HttpApi.Api | HttpApiBuilder.Router | HttpApiBuilder.Middleware | KitServices> => {
+): ServedApp<HttpApi.Api | HttpApiBuilder.Router | HttpApiBuilder.Middleware | KitServices, KitServices> => {
   // JSON only: a body without a content type (or fetch's text/plain) is JSON, an empty one `{}`.
   const guard = makeBodyGuard({
     maxBytes: options.maxJsonBytes,
@@ -243,8 +243,8 @@ export const platformAppWith = (
   const limits = options.rateLimits === false ? undefined : authLimits(options.rateLimits ?? {})
   return Effect.gen(function* () {
     const app = yield* HttpApiBuilder.httpApp
-    const kit = yield* Effect.context<KitServices>()
-    const keyed = Effect.provide(idempotency(app), kit)
+    // The kit's services come from the context each request is served in.
+    const keyed = idempotency(app)
     return errorEnvelope(securityHeaders(limits === undefined ? guard(keyed) : limits(guard(keyed))))
   })
 }

@@ -338,35 +338,28 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
     }
     const columnNames = Object.keys(columnTypes) as Array<keyof typeof columnTypes>
 
-    /** Several accounts written, and their events marked applied, in one statement. */
+    /**
+     * Several accounts written, and their events marked applied, in one
+     * statement. The rows travel as one JSON document (`json_to_recordset`):
+     * `JSON.stringify` is native, where an array parameter per column is
+     * escaped element by element in JavaScript.
+     */
+    const writeManySql = `WITH written AS (
+           UPDATE "${schema}".accounts AS a SET ${columnNames.map((name) => `${name} = v.${name}`).join(", ")}
+           FROM json_to_recordset($1::json) AS v (user_id uuid, ${columnNames.map((name) => `${name} ${columnTypes[name]}`).join(", ")})
+           WHERE a.user_id = v.user_id
+         )
+         UPDATE "${schema}".events AS e SET outcome = 'applied', user_id = x."userId"
+         FROM json_to_recordset($2::json) AS x (id text, "userId" uuid)
+         WHERE e.id = x.id`
     const writeMany = (
       written: ReadonlyArray<BillingAccount>,
       applied: ReadonlyArray<{ readonly id: string; readonly userId: string }>
-    ) => {
-      const rows = written.map(columnsOf)
-      const params: Array<unknown> = [written.map((account) => account.userId)]
-      for (const name of columnNames) params.push(rows.map((row) => row[name]))
-      const unnest = [
-        "$1::uuid[]",
-        ...columnNames.map((name, index) => `$${index + 2}::${columnTypes[name]}[]`)
-      ].join(", ")
-      const idsAt = params.length + 1
-      params.push(
-        applied.map((event) => event.id),
-        applied.map((event) => event.userId)
-      )
-      return sql.unsafe(
-        `WITH written AS (
-           UPDATE "${schema}".accounts AS a SET ${columnNames.map((name) => `${name} = v.${name}`).join(", ")}
-           FROM unnest(${unnest}) AS v (user_id, ${columnNames.join(", ")})
-           WHERE a.user_id = v.user_id
-         )
-         UPDATE "${schema}".events AS e SET outcome = 'applied', user_id = x.user_id
-         FROM unnest($${idsAt}::text[], $${idsAt + 1}::uuid[]) AS x (id, user_id)
-         WHERE e.id = x.id`,
-        params as Array<never>
-      )
-    }
+    ) =>
+      sql.unsafe(writeManySql, [
+        JSON.stringify(written.map((account) => ({ user_id: account.userId, ...columnsOf(account) }))),
+        JSON.stringify(applied)
+      ])
 
     const store: BillingStoreService = {
       find: (userId) =>

@@ -1,8 +1,9 @@
 /**
  * A bench's processes: a script of the bench's folder forked with its config as
- * JSON in `argv[2]`, run through tsx with the SDK's sources, that sends one
- * message (`{ url }` for a server, the results for a load generator) and stops
- * when told. `BENCH_PROFILE=<dir>` writes a CPU profile of each server process.
+ * JSON in `argv[2]`, run through tsx, that sends one message (`{ url }` for a
+ * server, the results for a load generator) and stops when told. The children
+ * load the SDK as the driver does: its TypeScript sources when the driver runs
+ * under `--conditions=@org/source`, else its build (`dist/`, what users run). `BENCH_PROFILE=<dir>` writes a CPU profile of each server process.
  */
 import { fork } from "node:child_process"
 import { createRequire } from "node:module"
@@ -13,7 +14,8 @@ const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
 export const benchChild = <A>(folder: URL, name: string, config: unknown, timeoutMs: number) => {
   const process_ = fork(fileURLToPath(new URL(`./${name}`, folder)), [JSON.stringify(config)], {
     execArgv: [
-      "--conditions=@org/source",
+      // The packages as the driver runs them: their sources under `--conditions=@org/source`, else their builds.
+      ...process.execArgv.filter((arg) => arg.startsWith("--conditions")),
       "--import",
       tsx,
       ...(process.env.BENCH_PROFILE !== undefined && name.endsWith("server.ts")

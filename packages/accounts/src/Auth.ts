@@ -153,25 +153,32 @@ export const prepareAccount = (input: SignupInput, role: Role = "user") =>
     if (problems.length > 0) return yield* new InvalidInput({ issues: `password: ${problems.join("; ")}` })
     const hasher = yield* PasswordHasher
     const now = yield* DateTime.now
-    const user = new User({
-      id: UserId.make(yield* randomUuid),
-      email: decoded.email,
-      fullName: decoded.full_name,
-      role,
-      preferredLanguage: Option.fromNullable(decoded.preferred_language),
-      planId: Option.none(),
-      createdAt: now
-    })
-    const profile = new Profile({
-      id: ProfileId.make(yield* randomUuid),
-      userId: user.id,
-      name: defaultProfileName(decoded.full_name),
-      avatarUrl: Option.none(),
-      isKids: false,
-      hasPin: false,
-      isDefault: true,
-      createdAt: now
-    })
+    // Built from decoded input, fresh ids and the clock: nothing to validate again.
+    const user = new User(
+      {
+        id: UserId.make(yield* randomUuid),
+        email: decoded.email,
+        fullName: decoded.full_name,
+        role,
+        preferredLanguage: Option.fromNullable(decoded.preferred_language),
+        planId: Option.none(),
+        createdAt: now
+      },
+      true
+    )
+    const profile = new Profile(
+      {
+        id: ProfileId.make(yield* randomUuid),
+        userId: user.id,
+        name: defaultProfileName(decoded.full_name),
+        avatarUrl: Option.none(),
+        isKids: false,
+        hasPin: false,
+        isDefault: true,
+        createdAt: now
+      },
+      true
+    )
     const passwordHash = yield* hasher.hash(Redacted.make(decoded.password))
     const prepared: PreparedAccount = { user, profile, passwordHash }
     return prepared

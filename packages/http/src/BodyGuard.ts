@@ -252,7 +252,6 @@ const inspect = (text: string, contentType: string, maxDepth: number) => {
     : badRequest(`The request body cannot be stored: ${problem}. Remove it and send the request again.`)
 }
 
-/** The guard as a middleware: apply it to the app, inside `makeSecurityHeaders`. */
 /**
  * `app` served `request` in place of the one it came with. The request's fiber
  * ends with its answer, so the replacement holds for the rest of it (the outer
@@ -270,6 +269,7 @@ const withRequest = <A, E, R>(
     app
   )
 
+/** The guard as a middleware: apply it to the app, inside `makeSecurityHeaders`. */
 export const makeBodyGuard = (options: BodyGuardOptions = {}) => {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_JSON_BYTES
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH

@@ -15,6 +15,7 @@ import {
   UserNotFound,
   UserStore
 } from "@org/accounts"
+import { logDebugWith } from "@org/core"
 import { DateTime, Effect, Option, Schema } from "effect"
 import { BillingStore, type EventOutcome } from "./BillingStore.js"
 import { BillingConfig, type BillingSettings } from "./Config.js"
@@ -311,12 +312,7 @@ export const applyEvent = (event: ProviderEvent) =>
         (account, planId) => applyProviderEvent(account, event, planId, now)
       )
     )
-    yield* Effect.whenLogLevel(
-      Effect.logDebug("billing event").pipe(
-        Effect.annotateLogs({ eventId: event.id, type: event.type, outcome: outcome._tag })
-      ),
-      "Debug"
-    )
+    yield* logDebugWith("billing event", { eventId: event.id, type: event.type, outcome: outcome._tag })
     return outcome
   })
 

@@ -7,6 +7,7 @@
  */
 export * from "./IdempotencyStore.js"
 export * from "./Locks.js"
+export * from "./Logging.js"
 export * from "./PasswordHasher.js"
 export * from "./SecureRandom.js"
 export * from "./StoreUnavailable.js"

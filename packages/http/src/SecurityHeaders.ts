@@ -11,6 +11,7 @@ import {
   HttpServerResponse,
   Multipart
 } from "@effect/platform"
+import { logDebugWith } from "@org/core"
 import { Cause, Effect, Option } from "effect"
 
 const contentSecurityPolicy =
@@ -113,12 +114,7 @@ export const makeSecurityHeaders = (options: SecurityHeadersOptions = {}) =>
             : r,
         (r) => (noStore(path) ? HttpServerResponse.setHeader(r, "cache-control", "no-store") : r)
       )
-      yield* Effect.whenLogLevel(
-        Effect.logDebug("http request").pipe(
-          Effect.annotateLogs({ method: request.method, path, status: withHeaders.status })
-        ),
-        "Debug"
-      )
+      yield* logDebugWith("http request", { method: request.method, path, status: withHeaders.status })
       return withHeaders
     })
   )

@@ -4,6 +4,7 @@
  * sums. Input is decoded here, once; a malformed request is an
  * `InvalidLedgerInput` and posts nothing.
  */
+import { logDebugWith } from "@org/core"
 import { DateTime, Effect, Option, ParseResult, Schema } from "effect"
 import { InvalidLedgerInput, LedgerAccountNotFound, TransferNotFound } from "./Errors.js"
 import { LedgerStore } from "./LedgerStore.js"
@@ -75,24 +76,14 @@ const postAll = (transfers: ReadonlyArray<TransferToPost>) =>
     const now = yield* DateTime.now
     const store = yield* LedgerStore
     const results = yield* store.post(transfers, now)
-    // Annotating costs more than the log line itself: only when debug lines are kept.
-    yield* Effect.whenLogLevel(
-      Effect.forEach(
-        results,
-        (result) =>
-          Effect.logDebug("ledger transfer").pipe(
-            Effect.annotateLogs({
-              transfer_id: result.transfer.id,
-              outcome: result._tag,
-              amount: result.transfer.amount,
-              debit_account_id: result.transfer.debitAccountId,
-              credit_account_id: result.transfer.creditAccountId
-            })
-          ),
-        { discard: true }
-      ),
-      "Debug"
-    )
+    for (const result of results)
+      yield* logDebugWith("ledger transfer", {
+        transfer_id: result.transfer.id,
+        outcome: result._tag,
+        amount: result.transfer.amount,
+        debit_account_id: result.transfer.debitAccountId,
+        credit_account_id: result.transfer.creditAccountId
+      })
     return results
   })
 

@@ -12,6 +12,7 @@
 export * from "./BearerAuth.js"
 export * from "./BodyGuard.js"
 export * from "./BodyLimit.js"
+export * from "./DirectRoute.js"
 export * from "./HttpErrors.js"
 export * from "./Idempotency.js"
 export * from "./OpenApiPage.js"

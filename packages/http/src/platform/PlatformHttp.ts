@@ -14,12 +14,19 @@ import type { FavoriteStore, PlaylistStore, ProgressStore } from "@org/library"
 import type { ResellerStore } from "@org/resellers"
 import { Effect, Layer, type LogLevel, Option } from "effect"
 import { makeBodyGuard } from "../BodyGuard.js"
+import { withDirectRoutes } from "../DirectRoute.js"
 import { type IdempotencyMode, makeIdempotency } from "../Idempotency.js"
 import { makeRateLimit } from "../RateLimit.js"
 import { makeSecurityHeaders } from "../SecurityHeaders.js"
 import { type Handlers, makeHandlers, type ServedApp, serveNode } from "../Serving.js"
 import { AdminLive, AuthLive, PlansLive, ProfilesLive } from "./accounts/Http.js"
-import { MAX_STRIPE_WEBHOOK_BYTES, StatsLive, SubscriptionsLive, WebhooksLive } from "./billing/Http.js"
+import {
+  MAX_STRIPE_WEBHOOK_BYTES,
+  StatsLive,
+  SubscriptionsLive,
+  stripeWebhookRoute,
+  WebhooksLive
+} from "./billing/Http.js"
 import { docsStylesheet, platformDocsPage } from "./DocsPage.js"
 import { errorEnvelope } from "./ErrorEnvelope.js"
 import { Unavailable } from "./Errors.js"
@@ -242,15 +249,19 @@ export const platformAppWith = (
   })
   const limits = options.rateLimits === false ? undefined : authLimits(options.rateLimits ?? {})
   return Effect.gen(function* () {
-    const app = yield* HttpApiBuilder.httpApp
+    const app = withDirectRoutes([stripeWebhookRoute])(yield* HttpApiBuilder.httpApp)
     // The kit's services come from the context each request is served in.
     const keyed = idempotency(app)
     return errorEnvelope(securityHeaders(limits === undefined ? guard(keyed) : limits(guard(keyed))))
   })
 }
 
-/** What the serving kit's middleware (idempotency keys) uses of the services. */
-type KitServices = IdempotencyStore | UnitOfWork | TokenSigner
+/**
+ * What requests use of the services outside the API's handlers: the kit's
+ * middleware (idempotency keys) and the routes served ahead of the router
+ * (Stripe's webhook). They are in the context every request is served in.
+ */
+type KitServices = IdempotencyStore | UnitOfWork | TokenSigner | BillingStore | PaymentProvider
 
 const served = Layer.mergeAll(layer, HttpApiBuilder.Middleware.layer, Layer.context<KitServices>())
 

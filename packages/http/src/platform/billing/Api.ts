@@ -69,19 +69,20 @@ export class SubscriptionsGroup extends HttpApiGroup.make("subscriptions")
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Subscriptions") {}
 
-export class WebhooksGroup extends HttpApiGroup.make("webhooks")
-  .add(
-    HttpApiEndpoint.post("stripe", "/webhooks/stripe")
-      .addSuccess(WebhookReceipt)
-      .addError(ValidationFailed.schema)
-      .addError(PayloadTooLarge)
-      .addError(BadGateway.schema)
-      .addError(Unavailable.schema)
-      .annotate(
-        OpenApi.Summary,
-        "Stripe's events, verified over the raw body with the `Stripe-Signature` header; 400 (`invalid_signature`) records nothing, a duplicate answers 200 and does nothing"
-      )
+/** `POST /webhooks/stripe`: also served ahead of the router (`stripeWebhookRoute`). */
+export const StripeWebhookEndpoint = HttpApiEndpoint.post("stripe", "/webhooks/stripe")
+  .addSuccess(WebhookReceipt)
+  .addError(ValidationFailed.schema)
+  .addError(PayloadTooLarge)
+  .addError(BadGateway.schema)
+  .addError(Unavailable.schema)
+  .annotate(
+    OpenApi.Summary,
+    "Stripe's events, verified over the raw body with the `Stripe-Signature` header; 400 (`invalid_signature`) records nothing, a duplicate answers 200 and does nothing"
   )
+
+export class WebhooksGroup extends HttpApiGroup.make("webhooks")
+  .add(StripeWebhookEndpoint)
   .annotate(OpenApi.Title, "Webhooks") {}
 
 export class StatsGroup extends HttpApiGroup.make("stats")

@@ -204,6 +204,59 @@ for (const target of billingTargets()) {
       })
     )
 
+    it.effect(
+      "events found by their customer, each delivered three times at once: each applied once, the newest wins",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* BillingStore
+          const users = yield* Effect.all(Array.from({ length: 6 }, () => newUser))
+          const customers = users.map(() => `cus_${randomUUID().slice(0, 12)}`)
+          for (const [index, user] of users.entries())
+            yield* store.update(
+              user.id,
+              (account) =>
+                new BillingAccount({ ...account, customerId: Option.some(customers[index] as string) })
+            )
+          const events = users.flatMap((_, index) => {
+            const sub = snapshot({ customerId: customers[index] as string })
+            return [20, 30, 40, 50].map((created) =>
+              subscriptionEvent(
+                { ...sub, status: created === 50 && index % 2 === 1 ? "past_due" : "active" },
+                created
+              )
+            )
+          })
+          const deliveries = [...events, ...events, ...events].map((event, n) => ({ event, n }))
+          // A fixed shuffle: copies of one event land in different batches.
+          deliveries.sort((a, b) => ((a.n * 7919) % 97) - ((b.n * 7919) % 97) || a.n - b.n)
+          const outcomes = yield* Effect.all(
+            deliveries.map(({ event }) =>
+              store.recordEvent(
+                event,
+                {
+                  customerId: event.kind === "subscription" ? event.subscription.customerId : undefined,
+                  userId: undefined
+                },
+                apply(event)
+              )
+            ),
+            { concurrency: "unbounded" }
+          )
+          expect(outcomes.filter((o) => o._tag === "Applied")).toHaveLength(events.length)
+          expect(outcomes.filter((o) => o._tag === "Duplicate")).toHaveLength(2 * events.length)
+          for (const [index, user] of users.entries()) {
+            const account = yield* store.find(user.id)
+            expect(Option.flatMap(account, (a) => a.customerId)).toEqual(Option.some(customers[index]))
+            expect(
+              Option.map(
+                Option.flatMap(account, (a) => a.subscription),
+                (sub) => sub.status
+              )
+            ).toEqual(Option.some(index % 2 === 1 ? "past_due" : "active"))
+          }
+        })
+    )
+
     it.effect("20 concurrent events of one account are applied one after another", () =>
       Effect.gen(function* () {
         const store = yield* BillingStore

@@ -139,6 +139,16 @@ export interface PgBillingStoreOptions {
   readonly writers?: number
 }
 
+/**
+ * The rows of a batch's first statement: the first holds the inserted event
+ * ids and the plans of the batch's prices; each other one is a locked account.
+ */
+type BatchRow = AccountRow & {
+  readonly fresh_ids: ReadonlyArray<string> | null
+  readonly plan_prices: ReadonlyArray<string> | null
+  readonly plan_ids: ReadonlyArray<string> | null
+}
+
 type RecordEvent = BillingStoreService["recordEvent"]
 type Item = {
   readonly event: Parameters<RecordEvent>[0]
@@ -187,8 +197,12 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
               candidates.flatMap((item) => (item.event.priceId === undefined ? [] : [item.event.priceId]))
             )
           ]
-          // The new ids, and the plans of the batch's prices, in one round trip.
-          const answered = yield* sql<{ kind: "event" | "plan"; key: string; plan_id: string | null }>`
+          // One round trip: the new ids inserted, the plans of the batch's prices, and the
+          // accounts of the new events' customers locked in user order. The lock reads the
+          // inserted ids through an array (an init plan), so every insert is done before
+          // the first lock is taken: as when they were two statements, a batch waiting on
+          // another's event id holds no account lock, and batches cannot deadlock.
+          const answered = yield* sql<BatchRow>`
             WITH inserted AS (
               INSERT INTO ${events} (id, type, created_at, outcome, received_at)
               SELECT id, type, created_at, 'unmatched', ${toDate(now)}
@@ -199,29 +213,46 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
               ) WITH ORDINALITY AS e (id, type, created_at, n)
               ORDER BY n
               ON CONFLICT (id) DO NOTHING RETURNING id
+            ),
+            locked AS (
+              SELECT a.* FROM ${accounts} a
+              WHERE a.customer_id = ANY(ARRAY(
+                SELECT c.customer
+                FROM unnest(
+                  ${candidates.map((item) => item.event.id)}::text[],
+                  ${candidates.map((item) => item.parties.customerId ?? null)}::text[]
+                ) AS c (id, customer)
+                WHERE c.customer IS NOT NULL AND c.id IN (SELECT id FROM inserted)
+              ))
+              ORDER BY a.user_id FOR UPDATE
             )
-            SELECT 'event' AS kind, id AS key, NULL::uuid AS plan_id FROM inserted
+            SELECT
+              ARRAY(SELECT id FROM inserted) AS fresh_ids,
+              ARRAY(SELECT stripe_price_id FROM ${plans} WHERE stripe_price_id = ANY(${prices}::text[])
+                ORDER BY stripe_price_id, id) AS plan_prices,
+              ARRAY(SELECT id FROM ${plans} WHERE stripe_price_id = ANY(${prices}::text[])
+                ORDER BY stripe_price_id, id) AS plan_ids,
+              (NULL::${accounts}).*
             UNION ALL
-            SELECT 'plan', stripe_price_id, id FROM ${plans} WHERE stripe_price_id = ANY(${prices}::text[])`
-          const fresh = new Set(answered.flatMap((row) => (row.kind === "event" ? [row.key] : [])))
-          const planOfPrice = new Map(
-            answered.flatMap((row) =>
-              row.kind === "plan" ? [[row.key, row.plan_id as PlanId] as const] : []
-            )
-          )
+            SELECT NULL, NULL, NULL, locked.* FROM locked`
+          const fresh = new Set<string>()
+          const planOfPrice = new Map<string, PlanId>()
+          const lockedRows: Array<AccountRow> = []
+          for (const row of answered) {
+            if (row.fresh_ids === null) {
+              lockedRows.push(row)
+              continue
+            }
+            for (const id of row.fresh_ids) fresh.add(id)
+            for (const [index, price] of (row.plan_prices ?? []).entries())
+              planOfPrice.set(price, row.plan_ids?.[index] as PlanId)
+          }
           const toApply: Array<Item> = []
           for (const item of candidates) {
             if (fresh.has(item.event.id)) toApply.push(item)
             else outcomes.set(item, { _tag: "Duplicate" })
           }
           if (toApply.length > 0) {
-            const customerIds = [
-              ...new Set(
-                toApply.flatMap((item) =>
-                  item.parties.customerId === undefined ? [] : [item.parties.customerId]
-                )
-              )
-            ]
             const userIds = [
               ...new Set(
                 toApply.flatMap((item) => (item.parties.userId === undefined ? [] : [item.parties.userId]))
@@ -235,12 +266,7 @@ export const makePgBillingStore = (options: PgBillingStoreOptions = {}) =>
                 if (row.customer_id !== null) byCustomer.set(row.customer_id, row.user_id)
               }
             }
-            if (customerIds.length > 0)
-              take(
-                yield* sql<AccountRow>`
-                  SELECT * FROM ${accounts} WHERE customer_id = ANY(${customerIds}::text[])
-                  ORDER BY user_id FOR UPDATE`
-              )
+            take(lockedRows)
             // Events about no known customer fall back to their account id: made blank if missing.
             const byUser = userIds.filter(
               (userId) =>

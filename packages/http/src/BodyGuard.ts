@@ -18,6 +18,7 @@
 import { IncomingMessage } from "node:http"
 import { HttpMiddleware, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Context, Effect, FiberRef } from "effect"
+import { BodyRead } from "./BodyRead.js"
 
 export interface BodyGuardOptions {
   /** The largest body accepted, in bytes. Default 64 KB. */
@@ -195,6 +196,7 @@ const bodyProperties = new Set<string | symbol>([
 const withBody = (request: HttpServerRequest.HttpServerRequest, bytes: Buffer, contentType?: string) => {
   // Bytes, text and JSON straight from what was read; a web copy only for the rest (form, stream, multipart).
   const direct: Partial<Record<PropertyKey, unknown>> = {
+    [BodyRead]: bytes,
     arrayBuffer: Effect.sync(() => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
     text: Effect.sync(() => bytes.toString("utf8")),
     json: Effect.try({

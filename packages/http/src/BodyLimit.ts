@@ -4,6 +4,7 @@
  */
 import { HttpIncomingMessage, HttpServerRequest } from "@effect/platform"
 import { Effect, Option } from "effect"
+import { bodyReadOf } from "./BodyRead.js"
 import { BadRequest, PayloadTooLarge } from "./HttpErrors.js"
 
 /**
@@ -20,6 +21,15 @@ export const readBodyWithin = (limit: number, what = "request body") =>
     const tooLarge = () =>
       new PayloadTooLarge({ message: `The ${what} is larger than ${limit} bytes.`, limit })
     if (Number.isFinite(declared) && declared > limit) return yield* tooLarge()
+    // Read already by the body guard, within its limit for this route: measured, not read again.
+    const read = bodyReadOf(request)
+    if (read !== undefined) {
+      if (read.byteLength > limit) return yield* tooLarge()
+      return {
+        body: new Uint8Array(read.buffer, read.byteOffset, read.byteLength),
+        contentType: request.headers["content-type"]
+      }
+    }
     const buffer = yield* HttpIncomingMessage.withMaxBodySize(request.arrayBuffer, Option.some(limit)).pipe(
       Effect.mapError((error) =>
         error.reason === "Decode" &&

@@ -17,7 +17,7 @@ import {
   HttpServerRequest,
   HttpServerResponse
 } from "@effect/platform"
-import { Effect, Schema, SchemaAST } from "effect"
+import { Effect, Either, Schema, SchemaAST } from "effect"
 
 export interface DirectRoute<R> {
   readonly method: HttpMethod.HttpMethod
@@ -69,7 +69,6 @@ const answerWith =
   (schema: Schema.Schema<unknown, unknown>): Member => {
     const to = SchemaAST.encodedAST(schema.ast)
     const code = status(schema.ast)
-    const encode = Schema.encodeUnknown(schema)
     if (HttpApiSchema.isVoid(to) || HttpApiSchema.isVoid(schema.ast))
       return {
         is: Schema.is(Schema.typeSchema(schema)),
@@ -78,14 +77,21 @@ const answerWith =
     const encoding = HttpApiSchema.getEncoding(schema.ast)
     if (encoding.kind !== "Json")
       throw new Error(`a direct route answers JSON; the ${what} schema is encoded as ${encoding.kind}`)
+    const encode = Schema.encodeUnknownEither(schema)
+    const contentType = encoding.contentType
     return {
       is: Schema.is(Schema.typeSchema(schema)),
+      // Encoded and written in one step: a value its own schema cannot encode is a defect, as in the API.
       answer: (value) =>
-        Effect.orDie(
-          Effect.flatMap(encode(value), (body) =>
-            HttpServerResponse.json(body, { status: code, contentType: encoding.contentType })
-          )
-        )
+        Effect.suspend(() => {
+          const encoded = encode(value)
+          if (Either.isLeft(encoded)) return Effect.die(encoded.left)
+          try {
+            return Effect.succeed(HttpServerResponse.unsafeJson(encoded.right, { status: code, contentType }))
+          } catch (error) {
+            return Effect.die(error)
+          }
+        })
     }
   }
 
@@ -93,7 +99,8 @@ const answerWith =
  * Serve `endpoint` of `api` with `handler` directly: its success answered with
  * the endpoint's success schema and status, each failure with the declared
  * error schema it matches and that error's status (an undeclared failure is a
- * defect: 500, as the API answers it). `endpoint` is the declaration a group
+ * defect: 500, as the API answers it). The schemas encode synchronously, as
+ * JSON ones do. `endpoint` is the declaration a group
  * of `api` holds; the route takes its path as `api` serves it (prefix included).
  */
 export const directRoute = <A, E, R>(

@@ -21,6 +21,7 @@ import {
   checkBearer,
   Forbidden,
   type Handlers,
+  makeBodyGuard,
   makeHandlers,
   makeSecurityHeaders,
   PayloadTooLarge,
@@ -233,5 +234,41 @@ describe("request spans", () => {
     await serveWith(true)
     await serveWith(false)
     expect(served(spans)).toEqual(["/hello/traced"])
+  })
+})
+
+describe("a handler's own body limit behind the body guard", () => {
+  it("holds on the guard's copy of the body, read once", async () => {
+    const guard = makeBodyGuard({ maxBytes: 1024 })
+    const guarded = Effect.map(HttpApiBuilder.httpApp, (served) => headers(guard(served)))
+    const handlers = await makeHandlers(guarded, layerFor(Option.none()), {
+      owns: (path) => path.startsWith("/hello/")
+    })
+    const server = createServer(handlers.nodeHandler)
+    try {
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+      const { port } = server.address() as { port: number }
+      const echo = (body: string) =>
+        fetch(`http://127.0.0.1:${port}/hello/echo`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body
+        })
+      const small = await echo(JSON.stringify({ a: 1234 }))
+      expect(small.status).toBe(200)
+      expect(await small.json()).toEqual({ bytes: 10 })
+      // Within the guard's 1,024 bytes, over the handler's 16, sent chunked (no declared length).
+      const large = await fetch(`http://127.0.0.1:${port}/hello/echo`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: new Blob([JSON.stringify({ text: "x".repeat(40) })]).stream(),
+        duplex: "half"
+      } as RequestInit)
+      expect(large.status).toBe(413)
+      expect(await large.json()).toMatchObject({ _tag: "PayloadTooLarge", limit: 16 })
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+      await handlers.dispose()
+    }
   })
 })

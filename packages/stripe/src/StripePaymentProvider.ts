@@ -212,7 +212,34 @@ export const makeStripePaymentProvider = (settings: StripeSettings) =>
           })
       )
 
-    const toEvent = (event: typeof EventJson.Type) =>
+    const subscriptionEvent = (event: typeof EventJson.Type): Either.Either<ProviderEvent, WebhookRejected> =>
+      Either.map(decode(SubscriptionJson, "subscription")(event.data.object), (subscription) => ({
+        id: event.id,
+        type: event.type,
+        createdAt: at(event.created),
+        kind: "subscription",
+        deleted: event.type === "customer.subscription.deleted",
+        subscription: snapshotOf(subscription)
+      }))
+
+    const toEvent = (
+      event: typeof EventJson.Type
+    ): Effect.Effect<
+      ProviderEvent,
+      WebhookRejected | PaymentProviderUnavailable | PaymentProviderRejected
+    > => {
+      if (
+        event.type === "customer.subscription.created" ||
+        event.type === "customer.subscription.updated" ||
+        event.type === "customer.subscription.deleted"
+      ) {
+        const mapped = subscriptionEvent(event)
+        return Either.isLeft(mapped) ? Effect.fail(mapped.left) : Effect.succeed(mapped.right)
+      }
+      return otherEvent(event)
+    }
+
+    const otherEvent = (event: typeof EventJson.Type) =>
       Effect.gen(function* () {
         const base = { id: event.id, type: event.type, createdAt: at(event.created) }
         const object = event.data.object
@@ -231,18 +258,6 @@ export const makeStripePaymentProvider = (settings: StripeSettings) =>
               customerId: idOf(session.customer),
               userId: Option.fromNullable(session.client_reference_id),
               subscription
-            }
-            return result
-          }
-          case "customer.subscription.created":
-          case "customer.subscription.updated":
-          case "customer.subscription.deleted": {
-            const subscription = yield* decode(SubscriptionJson, "subscription")(object)
-            const result: ProviderEvent = {
-              ...base,
-              kind: "subscription",
-              deleted: event.type === "customer.subscription.deleted",
-              subscription: snapshotOf(subscription)
             }
             return result
           }
@@ -324,28 +339,32 @@ export const makeStripePaymentProvider = (settings: StripeSettings) =>
               onRight: (subscription) => Effect.succeed(snapshotOf(subscription))
             })
         ),
+      // One step for the common case (a subscription event, all of it in the body): verified,
+      // decoded and mapped without a step per stage; the others go on to `toEvent`.
       parseWebhook: (body, signature) =>
-        Effect.gen(function* () {
+        Effect.suspend(() => {
           if (signature === undefined || signature.trim() === "")
-            return yield* new WebhookRejected({ reason: "the Stripe-Signature header is missing" })
-          const verified = yield* Effect.try({
-            try: () =>
-              stripe.webhooks.constructEvent(
-                Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-                signature,
-                Redacted.value(settings.webhookSecret),
-                tolerance
-              ),
-            catch: (error) =>
+            return Effect.fail(new WebhookRejected({ reason: "the Stripe-Signature header is missing" }))
+          let verified: unknown
+          try {
+            verified = stripe.webhooks.constructEvent(
+              Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+              signature,
+              Redacted.value(settings.webhookSecret),
+              tolerance
+            )
+          } catch (error) {
+            return Effect.fail(
               new WebhookRejected({
                 reason:
                   error instanceof Stripe.errors.StripeSignatureVerificationError
                     ? `the signature does not verify (${error.message.split(".")[0]})`
                     : "the body is not a Stripe event"
               })
-          })
-          const event = yield* decode(EventJson, "event")(verified)
-          return yield* toEvent(event)
+            )
+          }
+          const event = decode(EventJson, "event")(verified)
+          return Either.isLeft(event) ? Effect.fail(event.left) : toEvent(event.right)
         })
     }
     return service

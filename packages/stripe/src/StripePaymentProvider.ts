@@ -340,7 +340,7 @@ export const makeStripePaymentProvider = (settings: StripeSettings) =>
             })
         ),
       // One step for the common case (a subscription event, all of it in the body): verified,
-      // decoded and mapped without a step per stage; the others go on to `toEvent`.
+      // decoded and mapped without a step per stage (`toEvent`); the others go on to `otherEvent`.
       parseWebhook: (body, signature) =>
         Effect.suspend(() => {
           if (signature === undefined || signature.trim() === "")

@@ -19,6 +19,7 @@ import { IncomingMessage } from "node:http"
 import { HttpMiddleware, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Context, Effect, FiberRef } from "effect"
 import { BodyRead } from "./BodyRead.js"
+import { urlPath } from "./UrlPath.js"
 
 export interface BodyGuardOptions {
   /** The largest body accepted, in bytes. Default 64 KB. */
@@ -280,7 +281,7 @@ export const makeBodyGuard = (options: BodyGuardOptions = {}) => {
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       if (!hasBody(request.method)) return yield* app
-      const path = request.url.split("?")[0] ?? "/"
+      const path = urlPath(request.url)
       const raw = rawBodies(path)
       const rawLimit = raw?.limit
       const limit = rawLimit ?? maxBytes

@@ -18,6 +18,7 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { Effect, Either, Schema, SchemaAST } from "effect"
+import { urlPath } from "./UrlPath.js"
 
 export interface DirectRoute<R> {
   readonly method: HttpMethod.HttpMethod
@@ -136,8 +137,6 @@ export const withDirectRoutes =
   <E, RA>(app: HttpApp.Default<E, RA>): HttpApp.Default<E, RA | R> => {
     const byKey = new Map(routes.map((route) => [`${route.method} ${route.path}`, route.app]))
     return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): HttpApp.Default<E, RA | R> => {
-      const query = request.url.indexOf("?")
-      const path = query === -1 ? request.url : request.url.slice(0, query)
-      return byKey.get(`${request.method} ${path}`) ?? app
+      return byKey.get(`${request.method} ${urlPath(request.url)}`) ?? app
     }) as HttpApp.Default<E, RA | R>
   }

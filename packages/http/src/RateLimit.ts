@@ -11,6 +11,7 @@
  */
 import { HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Clock, Duration, Effect, Option } from "effect"
+import { urlPath } from "./UrlPath.js"
 
 export interface RateLimitRule {
   /** Names the rule in messages and keeps its counts apart from other rules'. */
@@ -65,7 +66,7 @@ export const makeRateLimit = (options: RateLimitOptions) => {
   return HttpMiddleware.make((app) =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const path = request.url.split("?")[0] ?? "/"
+      const path = urlPath(request.url)
       const rule = rules.find((r) => r.match(request.method, path))
       if (rule === undefined) return yield* app
       const client = clientOf(request, trustProxy)

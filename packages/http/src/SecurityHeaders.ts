@@ -13,6 +13,7 @@ import {
 } from "@effect/platform"
 import { logDebugWith } from "@org/core"
 import { Cause, Effect, Option } from "effect"
+import { urlPath } from "./UrlPath.js"
 
 const contentSecurityPolicy =
   "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -95,7 +96,7 @@ export const makeSecurityHeaders = (options: SecurityHeadersOptions = {}) =>
     Effect.gen(function* () {
       const noStore = options.noStore ?? (() => false)
       const request = yield* HttpServerRequest.HttpServerRequest
-      const path = request.url.split("?")[0] ?? "/"
+      const path = urlPath(request.url)
       const response = yield* Effect.catchAllCause(app, failureResponse(request, path))
       const withHeaders = response.pipe(
         HttpServerResponse.setHeaders({

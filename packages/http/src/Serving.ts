@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { HttpApp, HttpMiddleware, type HttpRouter, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Runtime, type Tracer } from "effect"
+import { urlPath } from "./UrlPath.js"
 
 /** A Node request handler: `http.createServer(handler)` or Express. */
 export type NodeHandler = (request: IncomingMessage, response: ServerResponse) => void
@@ -63,7 +64,7 @@ export interface ExpressMountOptions {
 export const expressMiddleware =
   (nodeHandler: NodeHandler, options: ExpressMountOptions): ExpressMiddleware =>
   (request, response, next) => {
-    const path = (request.url ?? "/").split("?")[0] ?? "/"
+    const path = urlPath(request.url ?? "/")
     if (!options.owns(path)) return next()
     if (request.readableEnded && request.method !== "GET" && request.method !== "HEAD") {
       return next(

@@ -243,9 +243,7 @@ export const platformAppWith = (
     jsonByDefault: true,
     // Stripe signs the exact bytes it sends: the webhook reads them itself.
     rawBodies: (path) =>
-      path === "/api/v1/webhooks/stripe"
-        ? { limit: MAX_STRIPE_WEBHOOK_BYTES, name: "webhook body" }
-        : undefined
+      path === stripeWebhookRoute.path ? { limit: MAX_STRIPE_WEBHOOK_BYTES, name: "webhook body" } : undefined
   })
   const limits = options.rateLimits === false ? undefined : authLimits(options.rateLimits ?? {})
   return Effect.gen(function* () {

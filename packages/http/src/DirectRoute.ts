@@ -57,13 +57,12 @@ const servedEndpoint = <A, E>(
   throw new Error(`${declared.method} ${declared.path} (${declared.name}) is not an endpoint of the API`)
 }
 
-/** Each member of a schema's union (a lone schema is its own), annotated as the API annotates them. */
-const membersOf = (ast: SchemaAST.AST): ReadonlyArray<Schema.Schema<unknown, unknown>> =>
-  SchemaAST.isUnion(ast)
-    ? ast.types.map((member) =>
-        Schema.make(SchemaAST.annotations(member, { ...ast.annotations, ...member.annotations }))
-      )
-    : [Schema.make(ast)]
+/** Each member of a schema's union, as the API splits it (`HttpApiSchema.deunionize`). */
+const membersOf = (schema: Schema.Schema.Any): ReadonlyArray<Schema.Schema<unknown, unknown>> => {
+  const members = new Set<Schema.Schema.Any>()
+  HttpApiSchema.deunionize(members, schema)
+  return [...members] as unknown as ReadonlyArray<Schema.Schema<unknown, unknown>>
+}
 
 const answerWith =
   (status: (ast: SchemaAST.AST) => number, what: string) =>
@@ -101,8 +100,8 @@ const answerWith =
  * the endpoint's success schema and status, each failure with the declared
  * error schema it matches and that error's status (an undeclared failure is a
  * defect: 500, as the API answers it). The schemas encode synchronously, as
- * JSON ones do. `endpoint` is the declaration a group
- * of `api` holds; the route takes its path as `api` serves it (prefix included).
+ * JSON ones do. `declared` is the endpoint as a group of `api` declares it; the
+ * route takes its path as `api` serves it (prefix included).
  */
 export const directRoute = <A, E, R>(
   api: HttpApi.HttpApi.Any,
@@ -110,10 +109,10 @@ export const directRoute = <A, E, R>(
   handler: Effect.Effect<A, E, R>
 ): DirectRoute<Exclude<R, HttpServerRequest.HttpServerRequest>> => {
   const endpoint = servedEndpoint(api, declared)
-  const successes = membersOf(endpoint.successSchema.ast).map(
+  const successes = membersOf(endpoint.successSchema).map(
     answerWith(HttpApiSchema.getStatusSuccessAST, "success")
   )
-  const errors = membersOf(endpoint.errorSchema.ast).map(answerWith(HttpApiSchema.getStatusErrorAST, "error"))
+  const errors = membersOf(endpoint.errorSchema).map(answerWith(HttpApiSchema.getStatusErrorAST, "error"))
   const answer = (members: ReadonlyArray<Member>, value: unknown) => {
     const member = members.find((candidate) => candidate.is(value))
     return member === undefined ? Effect.die(value) : member.answer(value)
